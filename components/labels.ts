@@ -34,5 +34,7 @@ export function runLabels(runId: string, service: string): Labels {
 /** The subset of labels a selector matches on: stable for the life of the object, never a version. */
 export function selectorLabels(labels: Labels): Labels {
   const { "app.kubernetes.io/name": name, "app.kubernetes.io/instance": instance } = labels;
-  return instance ? { "app.kubernetes.io/name": name, "app.kubernetes.io/instance": instance } : { "app.kubernetes.io/name": name };
+  return instance
+    ? { "app.kubernetes.io/name": name, "app.kubernetes.io/instance": instance }
+    : { "app.kubernetes.io/name": name };
 }

@@ -1,0 +1,26 @@
+import js from "@eslint/js";
+import tseslint from "typescript-eslint";
+
+export default tseslint.config(
+  { ignores: ["node_modules/", "dist/", "coverage/", ".testenv/", "testenv/go/"] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    languageOptions: {
+      globals: { require: "readonly", process: "readonly", console: "readonly", module: "writable" },
+    },
+    rules: {
+      "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_" }],
+      // Service code logs through pino; only CLIs print.
+      "no-console": "error",
+    },
+  },
+  {
+    files: ["test/**/*.ts"],
+    rules: { "@typescript-eslint/no-explicit-any": "off" },
+  },
+  {
+    files: ["bin/**", "automation/cli/**", "testenv/**/*.mjs"],
+    rules: { "no-console": "off", "@typescript-eslint/no-require-imports": "off" },
+  },
+);
