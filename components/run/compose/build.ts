@@ -1,0 +1,110 @@
+import { statSync } from "node:fs";
+import * as path from "node:path";
+import type { DefinitionsService } from "compose-spec-ts";
+import { listOrDictEntries } from "./list-or-dict";
+import type { BuildSpec } from "./model";
+import type { ModelContext } from "./model-context";
+import { resolveInRepo } from "./repo-paths";
+import { asBoolean } from "./units";
+
+/** Build options that only tune the build; the image is built without them. */
+const IGNORED_BUILD_KEYS = [
+  "cache_from",
+  "cache_to",
+  "labels",
+  "tags",
+  "platforms",
+  "pull",
+  "no_cache",
+  "shm_size",
+  "ulimits",
+  "isolation",
+  "extra_hosts",
+  "secrets",
+  "additional_contexts",
+] as const;
+
+/**
+ * A service's `build` as an image to build. The context and Dockerfile must stay inside the
+ * repository (no `..` escapes, absolute paths or remote contexts): the builder must only ever see
+ * the repository it was asked to run. Build options that reach the worker (privileged builds,
+ * entitlements, host network, SSH agent forwarding) are refused.
+ */
+export function readBuild(
+  service: DefinitionsService,
+  name: string,
+  path_: string,
+  imageName: string,
+  context: ModelContext,
+): BuildSpec | undefined {
+  const { findings } = context;
+  const build = typeof service.build === "string" ? { context: service.build } : (service.build ?? {});
+  const at = `${path_}.build`;
+  const contextDir = resolveInRepo(context.repoRoot, context.projectDir, build.context ?? ".");
+  if (typeof contextDir === "string") {
+    findings.refuse(
+      typeof service.build === "string" ? at : `${at}.context`,
+      `the build context "${build.context}" ${contextDir}: use a directory inside the repository`,
+    );
+    return undefined;
+  }
+  if (!contextDir.exists || !statSync(contextDir.absolute).isDirectory()) {
+    findings.refuse(
+      `${at}.context`,
+      `"${build.context ?? "."}" is not a directory in the repository: fix the path`,
+    );
+    return undefined;
+  }
+  if (asBoolean(build.privileged))
+    findings.refuse(`${at}.privileged`, "a privileged build runs as root on the worker: remove it");
+  if (build.entitlements?.length) {
+    findings.refuse(
+      `${at}.entitlements`,
+      "build entitlements (network.host, security.insecure) reach the worker: remove them",
+    );
+  }
+  if (build.network === "host")
+    findings.refuse(`${at}.network`, "a build on the host network reaches the worker's network: remove it");
+  if (build.ssh !== undefined)
+    findings.refuse(`${at}.ssh`, "SSH agent forwarding would hand the build the worker's keys: remove it");
+  const ignored = IGNORED_BUILD_KEYS.filter((key) => build[key] !== undefined);
+  if (ignored.length) {
+    findings.warn(
+      at,
+      `${ignored.join(", ")} ${ignored.length > 1 ? "are" : "is"} not passed to the builder; the image is built without them`,
+    );
+  }
+
+  let dockerfile: string | undefined;
+  if (build.dockerfile_inline === undefined) {
+    const written = build.dockerfile ?? "Dockerfile";
+    const resolved = resolveInRepo(context.repoRoot, contextDir.relative, written);
+    if (typeof resolved === "string") {
+      findings.refuse(`${at}.dockerfile`, `"${written}" ${resolved}: use a Dockerfile inside the repository`);
+      return undefined;
+    }
+    if (!resolved.exists) {
+      findings.refuse(
+        `${at}.dockerfile`,
+        `"${written}" does not exist in ${contextDir.relative}: commit it or fix the path`,
+      );
+      return undefined;
+    }
+    dockerfile = resolved.relative;
+  }
+
+  const args: Record<string, string> = {};
+  for (const [key, value] of listOrDictEntries(build.args)) {
+    const resolved = value ?? context.lookup(key);
+    if (resolved !== undefined) args[key] = resolved;
+  }
+  return {
+    service: name,
+    context: contextDir.relative.split(path.sep).join("/"),
+    ...(dockerfile ? { dockerfile } : {}),
+    ...(build.dockerfile_inline !== undefined ? { dockerfileInline: build.dockerfile_inline } : {}),
+    args,
+    ...(build.target ? { target: build.target } : {}),
+    imageName,
+  };
+}

@@ -1,0 +1,73 @@
+/**
+ * What translation tells the user besides the manifests: warnings (translated with a difference,
+ * or ignored) and refusals (cannot run safely or faithfully; the message says what to change).
+ * Both name the compose path they are about, e.g. `services.web.ports[0]`.
+ */
+
+/** A compose key that was translated with a difference in behaviour, or ignored, and why. */
+export interface TranslationWarning {
+  /** The compose path the warning is about, e.g. `services.web.logging`. */
+  readonly path: string;
+  /** What happens instead and why, in one sentence. */
+  readonly message: string;
+}
+
+/** One reason a compose project cannot be translated, with what to change. */
+export interface ComposeProblem {
+  /** The compose path at fault, e.g. `services.web.privileged`, or the file name for parse errors. */
+  readonly path: string;
+  /** What is wrong and what to change. */
+  readonly message: string;
+}
+
+/** Why translation stopped: the file is missing, is not YAML, breaks the schema, or asks for too much. */
+export type ComposeErrorKind = "not-found" | "yaml" | "schema" | "refused";
+
+/**
+ * Translation stopped. Carries every problem found, not only the first, so one round of edits can
+ * fix them all.
+ */
+export class ComposeError extends Error {
+  constructor(
+    readonly kind: ComposeErrorKind,
+    readonly problems: readonly ComposeProblem[],
+    headline?: string,
+  ) {
+    super(
+      [
+        headline ?? HEADLINES[kind],
+        ...problems.map((problem) => `  - ${problem.path}: ${problem.message}`),
+      ].join("\n"),
+    );
+    this.name = "ComposeError";
+  }
+}
+
+const HEADLINES: Record<ComposeErrorKind, string> = {
+  "not-found": "nothing to run was found",
+  yaml: "the compose file is not valid YAML",
+  schema: "the compose file does not match the compose specification",
+  refused: "the compose file asks for something a run cannot allow",
+};
+
+/**
+ * Collects warnings and refusals while a project is translated, so every problem is reported
+ * together instead of stopping at the first.
+ */
+export class Findings {
+  readonly warnings: TranslationWarning[] = [];
+  readonly refusals: ComposeProblem[] = [];
+
+  warn(path: string, message: string): void {
+    this.warnings.push({ path, message });
+  }
+
+  refuse(path: string, message: string): void {
+    this.refusals.push({ path, message });
+  }
+
+  /** Throws a `refused` ComposeError when anything was refused. */
+  throwIfRefused(): void {
+    if (this.refusals.length > 0) throw new ComposeError("refused", this.refusals);
+  }
+}

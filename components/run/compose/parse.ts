@@ -1,0 +1,73 @@
+import { readFileSync } from "node:fs";
+import * as path from "node:path";
+import type { ComposeSpecification } from "compose-spec-ts";
+import { parseDocument } from "yaml";
+import { parseEnvFile } from "./env-file";
+import { interpolateTree, type VariableLookup } from "./interpolate";
+import { ComposeError, type Findings } from "./issues";
+import { validateComposeDocument } from "./validate";
+
+/**
+ * Parses compose YAML text into plain data. YAML 1.1 merge keys (`<<: *defaults`) are honoured
+ * because compose files use them widely; duplicate keys are errors, as in compose.
+ */
+export function parseComposeYaml(text: string, file: string): unknown {
+  const document = parseDocument(text, { merge: true, uniqueKeys: true, prettyErrors: false });
+  if (document.errors.length > 0) {
+    throw new ComposeError(
+      "yaml",
+      document.errors.map((error) => {
+        const where = error.linePos?.[0];
+        return {
+          path: where ? `${file}:${where.line}:${where.col}` : file,
+          message: error.message.split("\n")[0]!,
+        };
+      }),
+      `${file} is not valid YAML`,
+    );
+  }
+  const data = document.toJS({ maxAliasCount: 1000 }) as unknown;
+  if (data === null || typeof data !== "object" || Array.isArray(data)) {
+    throw new ComposeError("schema", [{ path: file, message: "must be a mapping with a services: key" }]);
+  }
+  return data;
+}
+
+/**
+ * Reads a compose file, interpolates it and validates it against the compose specification.
+ * `file` is relative to the repository root.
+ */
+export function loadComposeFile(
+  repoRoot: string,
+  file: string,
+  lookup: VariableLookup,
+  findings: Findings,
+): ComposeSpecification {
+  const raw = parseComposeYaml(readFileSync(path.join(repoRoot, file), "utf8"), file);
+  const interpolated = interpolateTree(raw, lookup, findings);
+  findings.throwIfRefused();
+  validateComposeDocument(interpolated, file);
+  return interpolated as ComposeSpecification;
+}
+
+/**
+ * The variables interpolation sees: the caller's environment first, then the `.env` file beside the
+ * compose file, as compose does. The machine's own environment is never read: a run must not depend
+ * on, or leak, whatever the worker happens to have set.
+ */
+export function variableLookup(
+  projectDir: string,
+  environment: Readonly<Record<string, string>>,
+): VariableLookup {
+  let dotenv = new Map<string, string | null>();
+  try {
+    dotenv = parseEnvFile(readFileSync(path.join(projectDir, ".env"), "utf8"));
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "ENOENT") {
+      throw new ComposeError("refused", [
+        { path: ".env", message: `cannot be read: ${(error as Error).message}` },
+      ]);
+    }
+  }
+  return (name) => environment[name] ?? dotenv.get(name) ?? undefined;
+}

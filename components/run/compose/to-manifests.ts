@@ -1,0 +1,220 @@
+import { type Labels, runLabels, selectorLabels } from "../../labels";
+import type { Findings } from "./issues";
+import type { KubeObject, ServicePort, StringMap } from "./kube-types";
+import type { ComposeModel, FileObject, ServiceModel } from "./model";
+import { toDnsLabel } from "./names";
+import { objectNames, podSpecFor, portName } from "./pod-spec";
+import { runToCompletion, waitContainers } from "./start-order";
+
+/** Options for turning the model into manifests. */
+export interface ManifestOptions {
+  /** The run id; objects go into namespace `run-<id>` and carry the run's labels. */
+  readonly runId: string;
+  /** A small image with `sh` and `nc`, for the containers that wait on dependencies. */
+  readonly waitImage: string;
+  /** Size requested for each named volume's PersistentVolumeClaim. */
+  readonly volumeSize: string;
+}
+
+/** A port compose would publish on the host, which the caller may offer as a preview. */
+export interface PublishedPort {
+  readonly service: string;
+  /** The Kubernetes Service that reaches it. */
+  readonly serviceName: string;
+  readonly port: number;
+  readonly protocol: string;
+  /** The host port compose would use (may be a range or empty for "any"). */
+  readonly published: string;
+}
+
+/** The manifests for a model, and the ports compose would publish. */
+export interface Manifests {
+  readonly manifests: KubeObject[];
+  readonly published: PublishedPort[];
+}
+
+/** Label keys/values Kubernetes accepts as annotation keys (a qualified name, optional DNS prefix). */
+const QUALIFIED_NAME = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
+
+/**
+ * Builds the Kubernetes objects for a compose model: per service a Deployment (or a Job for a
+ * service others wait on to complete) and a ClusterIP Service named like the compose service (plus
+ * one per alias), a PersistentVolumeClaim per named volume, and ConfigMaps and Secrets for configs,
+ * secrets and bind-mounted repository files. Every object carries the run's labels.
+ */
+export function toManifests(model: ComposeModel, options: ManifestOptions, findings: Findings): Manifests {
+  const namespace = `run-${options.runId}`;
+  const byName = new Map(model.services.map((service) => [service.name, service]));
+  const jobs = runToCompletion(model.services);
+  const firstUser = (predicate: (service: ServiceModel) => boolean): string =>
+    model.services.find(predicate)?.kubeName ?? "app";
+  const metadata = (name: string, labels: Labels, annotations?: StringMap) => ({
+    name,
+    namespace,
+    labels,
+    ...(annotations && Object.keys(annotations).length ? { annotations } : {}),
+  });
+
+  const manifests: KubeObject[] = [];
+  for (const service of model.services) {
+    const labels = runLabels(options.runId, service.kubeName);
+    const initContainers = waitContainers(service, byName, jobs, options.waitImage, findings);
+    const podAnnotations = podAnnotationsFor(service, findings);
+    const template = (restartPolicy?: "Never") => ({
+      metadata: { labels, ...(Object.keys(podAnnotations).length ? { annotations: podAnnotations } : {}) },
+      spec: podSpecFor(service, initContainers, restartPolicy),
+    });
+    manifests.push(...repoFileConfigMaps(service, metadata, labels));
+    if (jobs.has(service.name)) {
+      findings.warn(
+        `services.${service.name}`,
+        "runs once as a Job, because another service waits for it to complete successfully",
+      );
+      manifests.push({
+        apiVersion: "batch/v1",
+        kind: "Job",
+        metadata: metadata(service.kubeName, labels),
+        spec: { backoffLimit: jobRetries(service), template: template("Never") },
+      });
+    } else {
+      warnAboutRestart(service, findings);
+      const usesClaim = service.mounts.some((mount) => mount.kind === "volume");
+      manifests.push({
+        apiVersion: "apps/v1",
+        kind: "Deployment",
+        metadata: metadata(service.kubeName, labels),
+        spec: {
+          replicas: service.replicas,
+          selector: { matchLabels: selectorLabels(labels) },
+          // A ReadWriteOnce claim cannot be held by the old and the new pod at once: stop, then start, as compose does.
+          ...(usesClaim ? { strategy: { type: "Recreate" } } : {}),
+          template: template(),
+        },
+      });
+    }
+    if (service.ports.length) {
+      const ports: ServicePort[] = service.ports.map((port) => ({
+        name: port.name ?? portName(port.protocol, port.target),
+        port: port.target,
+        targetPort: port.target,
+        protocol: port.protocol,
+        ...(port.appProtocol ? { appProtocol: port.appProtocol } : {}),
+      }));
+      for (const serviceName of [service.kubeName, ...service.aliases.map(toDnsLabel)]) {
+        manifests.push({
+          apiVersion: "v1",
+          kind: "Service",
+          metadata: metadata(serviceName, labels),
+          spec: { type: "ClusterIP", selector: selectorLabels(labels), ports },
+        });
+      }
+    } else if (service.aliases.length) {
+      findings.warn(`services.${service.name}.networks`, "aliases need a port to route to; this service has none, so they are not created");
+    }
+  }
+  for (const volume of model.volumes.values()) {
+    const labels = runLabels(options.runId, firstUser((s) => s.mounts.some((m) => m.kind === "volume" && m.volume === volume.name)));
+    manifests.push({
+      apiVersion: "v1",
+      kind: "PersistentVolumeClaim",
+      metadata: metadata(objectNames.volume(volume.name), labels, volume.labels),
+      spec: { accessModes: ["ReadWriteOnce"], resources: { requests: { storage: options.volumeSize } } },
+    });
+  }
+  for (const kind of ["config", "secret"] as const) {
+    for (const object of (kind === "config" ? model.configs : model.secrets).values()) {
+      const labels = runLabels(options.runId, firstUser((s) => s.mounts.some((m) => m.kind === kind && m.name === object.name)));
+      const name = kind === "config" ? objectNames.config(object.name) : objectNames.secret(object.name);
+      manifests.push(
+        kind === "config"
+          ? { apiVersion: "v1", kind: "ConfigMap", metadata: metadata(name, labels), ...configMapData([object]) }
+          : {
+              apiVersion: "v1",
+              kind: "Secret",
+              metadata: metadata(name, labels),
+              type: "Opaque",
+              data: { [object.key]: object.content.toString("base64") },
+            },
+      );
+    }
+  }
+  return { manifests, published: publishedPorts(model) };
+}
+
+function repoFileConfigMaps(
+  service: ServiceModel,
+  metadata: (name: string, labels: Labels) => KubeObject["metadata"],
+  labels: Labels,
+): KubeObject[] {
+  return service.mounts.flatMap((mount, index) =>
+    mount.kind === "repoFiles"
+      ? [
+          {
+            apiVersion: "v1",
+            kind: "ConfigMap",
+            metadata: {
+              ...metadata(objectNames.repoFiles(service, index), labels),
+              annotations: { "reporunner.dev/source": mount.source },
+            },
+            ...configMapData(mount.files.map((file) => ({ name: file.key, ...file }))),
+          },
+        ]
+      : [],
+  );
+}
+
+const UTF8 = new TextDecoder("utf-8", { fatal: true });
+
+/** Text files go in `data`, anything that is not UTF-8 in `binaryData`. */
+function configMapData(files: readonly FileObject[]): { data?: StringMap; binaryData?: StringMap } {
+  const data: StringMap = {};
+  const binaryData: StringMap = {};
+  for (const file of files) {
+    try {
+      if (file.content.includes(0)) throw new Error("binary");
+      data[file.key] = UTF8.decode(file.content);
+    } catch {
+      binaryData[file.key] = file.content.toString("base64");
+    }
+  }
+  return { ...(Object.keys(data).length ? { data } : {}), ...(Object.keys(binaryData).length ? { binaryData } : {}) };
+}
+
+function podAnnotationsFor(service: ServiceModel, findings: Findings): StringMap {
+  const annotations: StringMap = {};
+  for (const [key, value] of Object.entries(service.annotations)) {
+    if (QUALIFIED_NAME.test(key)) annotations[key] = value;
+    else findings.warn(`services.${service.name}.labels.${key}`, "left out: it is not a valid Kubernetes annotation key");
+  }
+  return annotations;
+}
+
+/** `restart: "no"` runs once; `on-failure:N` retries N times; Docker retries on-failure forever. */
+function jobRetries(service: ServiceModel): number {
+  if (service.restart?.kind !== "on-failure") return 0;
+  return service.restart.maxRetries ?? 6;
+}
+
+function warnAboutRestart(service: ServiceModel, findings: Findings): void {
+  const kind = service.restart?.kind;
+  if (kind === "no" || kind === "on-failure") {
+    findings.warn(
+      `services.${service.name}.restart`,
+      `${kind} is not kept: a Deployment restarts its container whenever it exits`,
+    );
+  }
+}
+
+function publishedPorts(model: ComposeModel): PublishedPort[] {
+  return model.services.flatMap((service) =>
+    service.ports
+      .filter((port) => port.published !== undefined)
+      .map((port) => ({
+        service: service.name,
+        serviceName: service.kubeName,
+        port: port.target,
+        protocol: port.protocol,
+        published: port.published!,
+      })),
+  );
+}

@@ -1,0 +1,112 @@
+import { existsSync, realpathSync } from "node:fs";
+import * as path from "node:path";
+import type { ComposeSpecification } from "compose-spec-ts";
+import { detectSource, SourceNotFoundError } from "../source/detect";
+import { ComposeError, Findings, type TranslationWarning } from "./issues";
+import type { KubeObject } from "./kube-types";
+import type { BuildSpec } from "./model";
+import { loadComposeFile, variableLookup } from "./parse";
+import { readProject } from "./project-model";
+import { assessPodSecurity, type PodSecurityAssessment } from "./security";
+import { type PublishedPort, toManifests } from "./to-manifests";
+
+/** Options for {@link translateCompose}. */
+export interface TranslateOptions {
+  /** The run id: objects go into namespace `run-<id>` and carry `reporunner.dev/run-id: <id>`. */
+  readonly runId: string;
+  /** The compose file relative to the repository root; default: the first of compose.yaml, compose.yml, docker-compose.yml, docker-compose.yaml. */
+  readonly composeFile?: string;
+  /** Compose profiles to enable (`--profile`); default none. */
+  readonly profiles?: readonly string[];
+  /**
+   * Variables for `${VAR}` interpolation and valueless `environment` entries; they take precedence
+   * over the `.env` file next to the compose file. Default: none (the process environment is never read).
+   */
+  readonly environment?: Readonly<Record<string, string>>;
+  /**
+   * The image a service with `build:` runs. The caller builds the image under this name (it is also
+   * returned in `images[].imageName`). Default: the placeholder `reporunner.local/<runId>/<service>:latest`.
+   */
+  readonly imageFor?: (service: string) => string;
+  /** Image with `sh` and `nc` for the containers that wait on dependencies. Default `busybox:latest`. */
+  readonly waitImage?: string;
+  /** Storage requested by each named volume's claim. Default `1Gi`. */
+  readonly volumeSize?: string;
+}
+
+/** The result of translating a compose project. */
+export interface ComposeTranslation {
+  /** The compose file that was translated, relative to the repository root. */
+  readonly composeFile: string;
+  readonly manifests: KubeObject[];
+  readonly warnings: TranslationWarning[];
+  /** Images to build before the manifests are applied, one per service with `build:`. */
+  readonly images: BuildSpec[];
+  /** Whether the namespace can enforce Pod Security `restricted`, or needs `baseline` and why. */
+  readonly podSecurity: PodSecurityAssessment;
+  /** Ports compose would publish on the host: candidates for the run's preview URL. */
+  readonly published: PublishedPort[];
+}
+
+/** Override files compose merges automatically; a run translates the main file only. */
+const OVERRIDE_FILES = ["compose.override.yaml", "compose.override.yml", "docker-compose.override.yml", "docker-compose.override.yaml"];
+
+/**
+ * Translates the compose project in `repoDir` into Kubernetes manifests. Pure apart from reading
+ * the compose file and the files it refers to inside the repository.
+ *
+ * @throws ComposeError when there is no compose file, it is not YAML, it breaks the compose
+ *   specification, or it asks for something a run cannot allow; the error lists every problem.
+ */
+export function translateCompose(repoDir: string, options: TranslateOptions): ComposeTranslation {
+  const repoRoot = realpathSync(repoDir);
+  const findings = new Findings();
+  const composeFile = options.composeFile ?? findComposeFile(repoRoot, findings);
+  if (!existsSync(path.join(repoRoot, composeFile))) {
+    throw new ComposeError("not-found", [{ path: composeFile, message: "does not exist in the repository" }]);
+  }
+  const projectDir = path.posix.dirname(composeFile);
+  for (const override of OVERRIDE_FILES) {
+    if (existsSync(path.join(repoRoot, projectDir, override))) {
+      findings.warn(override, `not merged: a run uses ${composeFile} alone; move what the run needs into it`);
+    }
+  }
+  const lookup = variableLookup(path.join(repoRoot, projectDir), options.environment ?? {});
+  const context = { repoRoot, projectDir, lookup, findings };
+  const loaded = new Map<string, ComposeSpecification>();
+  const load = (file: string): ComposeSpecification => {
+    if (!loaded.has(file)) loaded.set(file, loadComposeFile(repoRoot, file, lookup, findings));
+    return loaded.get(file)!;
+  };
+  const imageFor = options.imageFor ?? ((service: string) => `reporunner.local/${options.runId}/${service}:latest`);
+  const model = readProject(load(composeFile), composeFile, load, { profiles: options.profiles ?? [], imageFor }, context);
+  findings.throwIfRefused();
+  const { manifests, published } = toManifests(
+    model,
+    { runId: options.runId, waitImage: options.waitImage ?? "busybox:latest", volumeSize: options.volumeSize ?? "1Gi" },
+    findings,
+  );
+  return {
+    composeFile,
+    manifests,
+    warnings: findings.warnings,
+    images: model.services.flatMap((service) => (service.image.kind === "build" ? [service.image.build] : [])),
+    podSecurity: assessPodSecurity(model.services),
+    published,
+  };
+}
+
+function findComposeFile(repoRoot: string, findings: Findings): string {
+  try {
+    const source = detectSource(repoRoot, "compose");
+    for (const other of source.ignored.filter((file) => !/^dockerfile$/i.test(file))) {
+      findings.warn(other, `not used: ${source.file} takes precedence`);
+    }
+    return source.file;
+  } catch (error) {
+    if (error instanceof SourceNotFoundError) {
+      throw new ComposeError("not-found", [{ path: ".", message: error.message }]);
+    }
+    throw error;
+  }
+}
