@@ -71,7 +71,7 @@ function runTranslate(dir: string, flags: TranslateFlags, io: CliIO): number {
     io.stdout(`${JSON.stringify({ manifests, warnings, images, podSecurity, published }, null, 2)}\n`);
     return EXIT.ok;
   }
-  io.stdout(translation.manifests.map((manifest) => stringify(manifest, { lineWidth: 0 })).join("---\n"));
+  io.stdout(translation.manifests.map((manifest) => stringify(manifest, { lineWidth: 0, aliasDuplicateObjects: false })).join("---\n"));
   for (const warning of translation.warnings) io.stderr(`warning: ${warning.path}: ${warning.message}\n`);
   for (const image of translation.images) {
     const dockerfile = image.dockerfile ?? "(inline Dockerfile)";

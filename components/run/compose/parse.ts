@@ -12,7 +12,7 @@ import { validateComposeDocument } from "./validate";
  * because compose files use them widely; duplicate keys are errors, as in compose.
  */
 export function parseComposeYaml(text: string, file: string): unknown {
-  const document = parseDocument(text, { merge: true, uniqueKeys: true, prettyErrors: false });
+  const document = parseDocument(text, { merge: true, uniqueKeys: true, prettyErrors: true });
   if (document.errors.length > 0) {
     throw new ComposeError(
       "yaml",
@@ -20,7 +20,7 @@ export function parseComposeYaml(text: string, file: string): unknown {
         const where = error.linePos?.[0];
         return {
           path: where ? `${file}:${where.line}:${where.col}` : file,
-          message: error.message.split("\n")[0]!,
+          message: error.message.split("\n")[0]!.replace(/ at line \d+, column \d+:?$/, ""),
         };
       }),
       `${file} is not valid YAML`,

@@ -23,16 +23,27 @@ export function runToCompletion(services: readonly ServiceModel[]): Set<string> 
   );
 }
 
+/** Where the wait containers run and what they run. */
+export interface WaitOptions {
+  readonly namespace: string;
+  /** The cluster's DNS domain, `cluster.local` unless the cluster was set up otherwise. */
+  readonly clusterDomain: string;
+  /** A small image with `sh`, `nc` and `nslookup` (busybox). */
+  readonly image: string;
+}
+
 /**
- * One init container per dependency that waits until the dependency's Service accepts a TCP
- * connection. A ClusterIP Service only routes to ready pods, and readiness comes from the
- * healthcheck, so this one check serves both `service_started` and `service_healthy`.
+ * One init container per dependency that waits until the dependency answers. For a dependency with
+ * a TCP port it waits for a connection through its ClusterIP Service, which only routes to ready
+ * pods; for one without ports it waits until its headless Service's name resolves, which also
+ * happens only once a pod is ready. Readiness comes from the healthcheck, so one check serves both
+ * `service_started` and `service_healthy`.
  */
 export function waitContainers(
   service: ServiceModel,
   byName: ReadonlyMap<string, ServiceModel>,
   jobs: ReadonlySet<string>,
-  waitImage: string,
+  options: WaitOptions,
   findings: Findings,
 ): Container[] {
   const containers: Container[] = [];
@@ -48,21 +59,17 @@ export function waitContainers(
       continue;
     }
     const port = target.ports.find((candidate) => candidate.protocol === "TCP");
-    if (!port) {
-      findings.warn(at, `${dependency.service} has no TCP port to check, so ${service.name} does not wait for it`);
-      continue;
-    }
     if (dependency.condition === "service_healthy" && !target.healthcheck) {
-      findings.warn(at, `${dependency.service} has no healthcheck, so "healthy" means its port ${port.target} answers`);
+      findings.warn(at, `${dependency.service} has no healthcheck, so "healthy" means it is running and reachable`);
     }
+    // busybox's nslookup may not apply the search domains, so the name is fully qualified.
+    const check = port
+      ? `nc -z -w 2 ${target.kubeName} ${port.target}`
+      : `nslookup ${target.kubeName}.${options.namespace}.svc.${options.clusterDomain}`;
     containers.push({
       name: toDnsLabel(`wait-for-${target.kubeName}`),
-      image: waitImage,
-      command: [
-        "sh",
-        "-c",
-        `until nc -z -w 2 ${target.kubeName} ${port.target}; do echo "waiting for ${target.kubeName}:${port.target}"; sleep 2; done`,
-      ],
+      image: options.image,
+      command: ["sh", "-c", `until ${check} >/dev/null 2>&1; do echo "waiting for ${target.kubeName}"; sleep 2; done`],
       resources: { requests: { cpu: "10m", memory: "16Mi" }, limits: { cpu: "100m", memory: "32Mi" } },
       securityContext: {
         allowPrivilegeEscalation: false,

@@ -10,8 +10,10 @@ import { runToCompletion, waitContainers } from "./start-order";
 export interface ManifestOptions {
   /** The run id; objects go into namespace `run-<id>` and carry the run's labels. */
   readonly runId: string;
-  /** A small image with `sh` and `nc`, for the containers that wait on dependencies. */
+  /** A small image with `sh`, `nc` and `nslookup`, for the containers that wait on dependencies. */
   readonly waitImage: string;
+  /** The cluster's DNS domain, used to wait on services without ports. */
+  readonly clusterDomain: string;
   /** Size requested for each named volume's PersistentVolumeClaim. */
   readonly volumeSize: string;
 }
@@ -58,7 +60,13 @@ export function toManifests(model: ComposeModel, options: ManifestOptions, findi
   const manifests: KubeObject[] = [];
   for (const service of model.services) {
     const labels = runLabels(options.runId, service.kubeName);
-    const initContainers = waitContainers(service, byName, jobs, options.waitImage, findings);
+    const initContainers = waitContainers(
+      service,
+      byName,
+      jobs,
+      { namespace, clusterDomain: options.clusterDomain, image: options.waitImage },
+      findings,
+    );
     const podAnnotations = podAnnotationsFor(service, findings);
     const template = (restartPolicy?: "Never") => ({
       metadata: { labels, ...(Object.keys(podAnnotations).length ? { annotations: podAnnotations } : {}) },
@@ -92,24 +100,21 @@ export function toManifests(model: ComposeModel, options: ManifestOptions, findi
         },
       });
     }
-    if (service.ports.length) {
-      const ports: ServicePort[] = service.ports.map((port) => ({
-        name: port.name ?? portName(port.protocol, port.target),
-        port: port.target,
-        targetPort: port.target,
-        protocol: port.protocol,
-        ...(port.appProtocol ? { appProtocol: port.appProtocol } : {}),
-      }));
-      for (const serviceName of [service.kubeName, ...service.aliases.map(toDnsLabel)]) {
-        manifests.push({
-          apiVersion: "v1",
-          kind: "Service",
-          metadata: metadata(serviceName, labels),
-          spec: { type: "ClusterIP", selector: selectorLabels(labels), ports },
-        });
-      }
-    } else if (service.aliases.length) {
-      findings.warn(`services.${service.name}.networks`, "aliases need a port to route to; this service has none, so they are not created");
+    const ports: ServicePort[] = service.ports.map((port) => ({
+      name: port.name ?? portName(port.protocol, port.target),
+      port: port.target,
+      targetPort: port.target,
+      protocol: port.protocol,
+      ...(port.appProtocol ? { appProtocol: port.appProtocol } : {}),
+    }));
+    // On a compose network every port of a container is reachable by its name, declared or not. A
+    // service that declares none gets a headless Service: its name resolves to the ready pods'
+    // addresses, so any port works, as in compose.
+    const spec = ports.length
+      ? { type: "ClusterIP", selector: selectorLabels(labels), ports }
+      : { clusterIP: "None", selector: selectorLabels(labels) };
+    for (const serviceName of [service.kubeName, ...service.aliases.map(toDnsLabel)]) {
+      manifests.push({ apiVersion: "v1", kind: "Service", metadata: metadata(serviceName, labels), spec });
     }
   }
   for (const volume of model.volumes.values()) {
@@ -138,7 +143,9 @@ export function toManifests(model: ComposeModel, options: ManifestOptions, findi
       );
     }
   }
-  return { manifests, published: publishedPorts(model) };
+  // Objects above share sub-objects (labels, probe commands, Service specs); hand out independent
+  // copies so a caller that edits one manifest does not edit another.
+  return { manifests: manifests.map((item) => JSON.parse(JSON.stringify(item)) as KubeObject), published: publishedPorts(model) };
 }
 
 function repoFileConfigMaps(

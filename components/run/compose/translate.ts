@@ -28,10 +28,12 @@ export interface TranslateOptions {
    * returned in `images[].imageName`). Default: the placeholder `reporunner.local/<runId>/<service>:latest`.
    */
   readonly imageFor?: (service: string) => string;
-  /** Image with `sh` and `nc` for the containers that wait on dependencies. Default `busybox:latest`. */
+  /** Image with `sh`, `nc` and `nslookup` for the containers that wait on dependencies. Default `busybox:latest`. */
   readonly waitImage?: string;
   /** Storage requested by each named volume's claim. Default `1Gi`. */
   readonly volumeSize?: string;
+  /** The cluster's DNS domain. Default `cluster.local`. */
+  readonly clusterDomain?: string;
 }
 
 /** The result of translating a compose project. */
@@ -83,7 +85,12 @@ export function translateCompose(repoDir: string, options: TranslateOptions): Co
   findings.throwIfRefused();
   const { manifests, published } = toManifests(
     model,
-    { runId: options.runId, waitImage: options.waitImage ?? "busybox:latest", volumeSize: options.volumeSize ?? "1Gi" },
+    {
+      runId: options.runId,
+      waitImage: options.waitImage ?? "busybox:latest",
+      volumeSize: options.volumeSize ?? "1Gi",
+      clusterDomain: options.clusterDomain ?? "cluster.local",
+    },
     findings,
   );
   return {

@@ -51,8 +51,9 @@ export function detectSource(repoDir: string, mode: SourceMode = "auto"): Detect
   }
   const lookedFor =
     mode === "compose" ? COMPOSE_FILE_NAMES : mode === "dockerfile" ? ["Dockerfile"] : ["Dockerfile", ...COMPOSE_FILE_NAMES];
-  const what = mode === "compose" ? "a compose file" : mode === "dockerfile" ? "a Dockerfile" : "a Dockerfile or a compose file";
+  const what = mode === "compose" ? "compose file" : mode === "dockerfile" ? "Dockerfile" : "Dockerfile or compose file";
+  const add = mode === "compose" ? "a compose.yaml" : mode === "dockerfile" ? "a Dockerfile" : "a Dockerfile or a compose.yaml";
   throw new SourceNotFoundError(
-    `no ${what} at the repository root (looked for ${lookedFor.join(", ")}): add ${mode === "dockerfile" ? "a Dockerfile" : mode === "compose" ? "a compose.yaml" : "a Dockerfile or a compose.yaml"} at the root${mode === "auto" ? "" : `, or use mode auto`}`,
+    `no ${what} at the repository root (looked for ${lookedFor.join(", ")}): add ${add} at the root`,
   );
 }

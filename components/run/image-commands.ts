@@ -1,0 +1,46 @@
+import { type ImageLoader, imageLoadCommand } from "../cluster/image-loader";
+import { shellLine } from "../cluster/shell";
+
+/** One image to build: where, how, and the reference it gets. */
+export interface ImageBuildPlan {
+  readonly service: string;
+  readonly contextDir: string;
+  /** Path of the Dockerfile, absolute; or the Dockerfile's text on stdin when `dockerfileInline` is set. */
+  readonly dockerfilePath?: string;
+  readonly dockerfileInline?: string;
+  readonly args: Readonly<Record<string, string>>;
+  readonly target?: string;
+  /** `[registry/]reporunner/<service>:<content hash>`. */
+  readonly imageRef: string;
+}
+
+/** The image reference of a service: content-addressed, so the same content never builds twice. */
+export function imageReference(service: string, contentHash: string, registry?: string): string {
+  const repository = `reporunner/${service}`;
+  return registry ? `${registry}/${repository}:${contentHash}` : `${repository}:${contentHash}`;
+}
+
+/**
+ * The shell script that builds one image unless the local engine already has it, then moves it into
+ * the cluster the way the cluster takes images. The Docker build output streams to Pulumi's output.
+ */
+export function buildAndLoadScript(plan: ImageBuildPlan, loader: ImageLoader): string {
+  const build = ["docker", "build", "--tag", plan.imageRef];
+  for (const key of Object.keys(plan.args).sort()) build.push("--build-arg", `${key}=${plan.args[key]}`);
+  if (plan.target) build.push("--target", plan.target);
+  build.push("--file", plan.dockerfileInline !== undefined ? "-" : (plan.dockerfilePath ?? "Dockerfile"));
+  build.push(plan.contextDir);
+  const buildLine =
+    plan.dockerfileInline !== undefined
+      ? `printf '%s' "$DOCKERFILE_INLINE" | ${shellLine(build)}`
+      : shellLine(build);
+  return [
+    "set -eu",
+    `if docker image inspect ${shellLine([plan.imageRef])} >/dev/null 2>&1; then`,
+    `  echo "image ${plan.imageRef} is built already: build skipped"`,
+    "else",
+    `  ${buildLine}`,
+    "fi",
+    imageLoadCommand(loader, plan.imageRef),
+  ].join("\n");
+}
