@@ -18,7 +18,11 @@ interface TranslateFlags {
  * cluster (like `kompose convert`). Prints multi-document YAML on stdout and warnings on stderr, or
  * with `--json` one object `{ manifests, warnings, images, podSecurity, published }` on stdout.
  */
-export function registerTranslateCommand(program: Command, io: CliIO, setExitCode: (code: number) => void): void {
+export function registerTranslateCommand(
+  program: Command,
+  io: CliIO,
+  setExitCode: (code: number) => void,
+): void {
   program
     .command("translate")
     .description("translate a repository's compose file into Kubernetes manifests (no cluster needed)")
@@ -27,7 +31,10 @@ export function registerTranslateCommand(program: Command, io: CliIO, setExitCod
     .option("--profile <name>", "enable a compose profile (repeatable)", collect, [])
     .option("--env <KEY=VALUE>", "a variable for ${VAR} interpolation (repeatable)", collect, [])
     .option("--run-id <id>", "the run id: objects go into namespace run-<id>", "localrun")
-    .option("-f, --file <path>", "the compose file, relative to <dir> (default: compose.yaml, compose.yml, ...)")
+    .option(
+      "-f, --file <path>",
+      "the compose file, relative to <dir> (default: compose.yaml, compose.yml, ...)",
+    )
     .option("--wait-image <image>", "image with sh and nc for the dependency waits", "busybox:latest")
     .action((dir: string, flags: TranslateFlags) => setExitCode(runTranslate(dir, flags, io)));
 }
@@ -71,14 +78,22 @@ function runTranslate(dir: string, flags: TranslateFlags, io: CliIO): number {
     io.stdout(`${JSON.stringify({ manifests, warnings, images, podSecurity, published }, null, 2)}\n`);
     return EXIT.ok;
   }
-  io.stdout(translation.manifests.map((manifest) => stringify(manifest, { lineWidth: 0, aliasDuplicateObjects: false })).join("---\n"));
+  io.stdout(
+    translation.manifests
+      .map((manifest) => stringify(manifest, { lineWidth: 0, aliasDuplicateObjects: false }))
+      .join("---\n"),
+  );
   for (const warning of translation.warnings) io.stderr(`warning: ${warning.path}: ${warning.message}\n`);
   for (const image of translation.images) {
     const dockerfile = image.dockerfile ?? "(inline Dockerfile)";
-    io.stderr(`build: ${image.service}: context ${image.context}, ${dockerfile}${image.target ? `, target ${image.target}` : ""} → ${image.imageName}\n`);
+    io.stderr(
+      `build: ${image.service}: context ${image.context}, ${dockerfile}${image.target ? `, target ${image.target}` : ""} → ${image.imageName}\n`,
+    );
   }
   if (translation.podSecurity.level !== "restricted") {
-    io.stderr(`pod security: baseline, not restricted:\n${translation.podSecurity.reasons.map((reason) => `  - ${reason}\n`).join("")}`);
+    io.stderr(
+      `pod security: baseline, not restricted:\n${translation.podSecurity.reasons.map((reason) => `  - ${reason}\n`).join("")}`,
+    );
   }
   return EXIT.ok;
 }

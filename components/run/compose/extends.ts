@@ -48,7 +48,10 @@ function resolveService(
   const service = services[name]!;
   const link = `${file}#${name}`;
   if (chain.includes(link)) {
-    findings.refuse(`services.${name}.extends`, `extends forms a cycle (${[...chain, link].join(" → ")}): break it`);
+    findings.refuse(
+      `services.${name}.extends`,
+      `extends forms a cycle (${[...chain, link].join(" → ")}): break it`,
+    );
     return service;
   }
   if (service.extends === undefined) return service;
@@ -60,7 +63,10 @@ function resolveService(
     const resolved = resolveInRepo(repoRoot, path.posix.dirname(file), baseFileWritten);
     if (typeof resolved === "string" || !resolved.exists) {
       const why = typeof resolved === "string" ? resolved : "does not exist";
-      findings.refuse(`services.${name}.extends.file`, `"${baseFileWritten}" ${why}: extend a compose file inside the repository`);
+      findings.refuse(
+        `services.${name}.extends.file`,
+        `"${baseFileWritten}" ${why}: extend a compose file inside the repository`,
+      );
       return service;
     }
     baseFile = resolved.relative;
@@ -73,7 +79,10 @@ function resolveService(
     }
   }
   if (!baseServices[baseName]) {
-    findings.refuse(`services.${name}.extends.service`, `there is no service "${baseName}" in ${baseFile} to extend`);
+    findings.refuse(
+      `services.${name}.extends.service`,
+      `there is no service "${baseName}" in ${baseFile} to extend`,
+    );
     return service;
   }
   const base = resolveService(baseName, baseServices, baseFile, [...chain, link], repoRoot, load, findings);
@@ -82,7 +91,10 @@ function resolveService(
 }
 
 /** Merges `override` onto `base` following compose's rules (see {@link resolveExtends}). */
-export function mergeServices(base: Record<string, unknown>, override: Record<string, unknown>): Record<string, unknown> {
+export function mergeServices(
+  base: Record<string, unknown>,
+  override: Record<string, unknown>,
+): Record<string, unknown> {
   const merged: Record<string, unknown> = { ...base };
   delete merged.extends;
   for (const [key, value] of Object.entries(override)) {
@@ -112,7 +124,11 @@ function asDict(key: string, value: unknown): Record<string, unknown> {
 
 function mergeByTarget(previous: unknown[], next: unknown[]): unknown[] {
   const targetOf = (entry: unknown): string =>
-    typeof entry === "string" ? (entry.split(":")[1] ?? entry) : String((entry as { target?: string; source?: string }).target ?? (entry as { source?: string }).source);
+    typeof entry === "string"
+      ? (entry.split(":")[1] ?? entry)
+      : String(
+          (entry as { target?: string; source?: string }).target ?? (entry as { source?: string }).source,
+        );
   const nextTargets = new Set(next.map(targetOf));
   return [...previous.filter((entry) => !nextTargets.has(targetOf(entry))), ...next];
 }

@@ -87,7 +87,11 @@ export function volumesFor(service: ServiceModel): { volumes: Volume[]; mounts: 
   return { volumes: [...volumes.values()], mounts };
 }
 
-function mountParts(service: ServiceModel, mount: MountModel, index: number): { volume: Volume; volumeMount: VolumeMount } {
+function mountParts(
+  service: ServiceModel,
+  mount: MountModel,
+  index: number,
+): { volume: Volume; volumeMount: VolumeMount } {
   switch (mount.kind) {
     case "volume": {
       const name = childName("volume", mount.volume);
@@ -106,7 +110,10 @@ function mountParts(service: ServiceModel, mount: MountModel, index: number): { 
       return {
         volume: {
           name,
-          emptyDir: { ...(mount.memory ? { medium: "Memory" as const } : {}), ...(mount.sizeLimit ? { sizeLimit: mount.sizeLimit } : {}) },
+          emptyDir: {
+            ...(mount.memory ? { medium: "Memory" as const } : {}),
+            ...(mount.sizeLimit ? { sizeLimit: mount.sizeLimit } : {}),
+          },
         },
         volumeMount: { name, mountPath: mount.target },
       };
@@ -139,13 +146,19 @@ function mountParts(service: ServiceModel, mount: MountModel, index: number): { 
 }
 
 /** The pod spec for a service, with its init containers. */
-export function podSpecFor(service: ServiceModel, initContainers: Container[], restartPolicy: PodSpec["restartPolicy"]): PodSpec {
+export function podSpecFor(
+  service: ServiceModel,
+  initContainers: Container[],
+  restartPolicy: PodSpec["restartPolicy"],
+): PodSpec {
   const { volumes, mounts } = volumesFor(service);
   const dnsConfig =
     service.dnsSearch.length || service.dnsOptions.length
       ? {
           ...(service.dnsSearch.length ? { searches: [...service.dnsSearch] } : {}),
-          ...(service.dnsOptions.length ? { options: service.dnsOptions.map((option) => ({ ...option })) } : {}),
+          ...(service.dnsOptions.length
+            ? { options: service.dnsOptions.map((option) => ({ ...option })) }
+            : {}),
         }
       : undefined;
   return {
@@ -164,8 +177,12 @@ export function podSpecFor(service: ServiceModel, initContainers: Container[], r
       ...(service.supplementalGroups.length ? { supplementalGroups: [...service.supplementalGroups] } : {}),
     },
     ...(service.hostname ? { hostname: service.hostname } : {}),
-    ...(service.hostAliases.length ? { hostAliases: service.hostAliases.map((alias) => ({ ...alias, hostnames: [...alias.hostnames] })) } : {}),
+    ...(service.hostAliases.length
+      ? { hostAliases: service.hostAliases.map((alias) => ({ ...alias, hostnames: [...alias.hostnames] })) }
+      : {}),
     ...(dnsConfig ? { dnsConfig } : {}),
-    ...(service.stopGracePeriodSeconds !== undefined ? { terminationGracePeriodSeconds: service.stopGracePeriodSeconds } : {}),
+    ...(service.stopGracePeriodSeconds !== undefined
+      ? { terminationGracePeriodSeconds: service.stopGracePeriodSeconds }
+      : {}),
   };
 }

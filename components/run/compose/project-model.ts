@@ -29,10 +29,15 @@ export function readProject(
   context: ModelContext,
 ): ComposeModel {
   const { findings } = context;
-  if (document.version !== undefined) findings.warn("version", "ignored: the compose specification no longer uses it");
-  if (document.name !== undefined) findings.warn("name", "ignored: the run's namespace takes the place of the project name");
+  if (document.version !== undefined)
+    findings.warn("version", "ignored: the compose specification no longer uses it");
+  if (document.name !== undefined)
+    findings.warn("name", "ignored: the run's namespace takes the place of the project name");
   if (document.include !== undefined) {
-    findings.refuse("include", "included compose files are not supported yet: move their services into this file");
+    findings.refuse(
+      "include",
+      "included compose files are not supported yet: move their services into this file",
+    );
   }
   const networks = Object.keys(document.networks ?? {});
   if (networks.length) {
@@ -47,7 +52,10 @@ export function readProject(
   const active = Object.entries(all).filter(([name, service]) => {
     const profiles = service.profiles ?? [];
     if (profiles.length === 0 || profiles.some((profile) => enabled.has(profile))) return true;
-    findings.warn(`services.${name}`, `not started: it belongs to profile ${profiles.join(", ")}; pass --profile ${profiles[0]} to include it`);
+    findings.warn(
+      `services.${name}`,
+      `not started: it belongs to profile ${profiles.join(", ")}; pass --profile ${profiles[0]} to include it`,
+    );
     return false;
   });
   const activeNames = new Set(active.map(([name]) => name));
@@ -81,7 +89,10 @@ function checkDependencies(
   return model.dependsOn.filter((dependency) => {
     const at = `services.${name}.depends_on.${dependency.service}`;
     if (!all[dependency.service]) {
-      context.findings.refuse(at, `there is no service "${dependency.service}": fix the name or remove the dependency`);
+      context.findings.refuse(
+        at,
+        `there is no service "${dependency.service}": fix the name or remove the dependency`,
+      );
       return false;
     }
     if (activeNames.has(dependency.service)) return true;
@@ -103,7 +114,10 @@ function refuseCycles(services: readonly ServiceModel[], context: ModelContext):
     if (state.get(name) === "done") return;
     if (state.get(name) === "visiting") {
       const cycle = [...chain.slice(chain.indexOf(name)), name].join(" → ");
-      context.findings.refuse(`services.${name}.depends_on`, `dependencies form a cycle (${cycle}): remove one of them`);
+      context.findings.refuse(
+        `services.${name}.depends_on`,
+        `dependencies form a cycle (${cycle}): remove one of them`,
+      );
       return;
     }
     state.set(name, "visiting");
@@ -117,10 +131,16 @@ function refuseCycles(services: readonly ServiceModel[], context: ModelContext):
 function refuseNameClashes(services: readonly ServiceModel[], context: ModelContext): void {
   const owners = new Map<string, string>();
   for (const service of services) {
-    for (const [name, what] of [[service.kubeName, "name"], ...service.aliases.map((alias) => [alias, `alias "${alias}"`])] as const) {
+    for (const [name, what] of [
+      [service.kubeName, "name"],
+      ...service.aliases.map((alias) => [alias, `alias "${alias}"`]),
+    ] as const) {
       const owner = owners.get(name);
       if (owner && owner !== service.name) {
-        context.findings.refuse(`services.${service.name}`, `its ${what} becomes "${name}", which ${owner} already uses: rename one of them`);
+        context.findings.refuse(
+          `services.${service.name}`,
+          `its ${what} becomes "${name}", which ${owner} already uses: rename one of them`,
+        );
       }
       owners.set(name, service.name);
     }
@@ -138,11 +158,17 @@ function usedVolumes(
       if (mount.kind !== "volume" || volumes.has(mount.volume)) continue;
       const definition = document.volumes?.[mount.volume] ?? {};
       const at = `volumes.${mount.volume}`;
-      if (asBoolean(definition.external as boolean | string | undefined) || typeof definition.external === "object") {
+      if (
+        asBoolean(definition.external as boolean | string | undefined) ||
+        typeof definition.external === "object"
+      ) {
         context.findings.warn(at, "external: a run starts from nothing, so a new, empty volume is created");
       }
       if (definition.driver || definition.driver_opts) {
-        context.findings.warn(at, "driver and driver_opts are ignored: the cluster's default storage class is used");
+        context.findings.warn(
+          at,
+          "driver and driver_opts are ignored: the cluster's default storage class is used",
+        );
       }
       volumes.set(mount.volume, { name: mount.volume, labels: listOrDictRecord(definition.labels) });
     }
@@ -158,7 +184,11 @@ function usedFileObjects(
 ): Map<string, FileObject> {
   const definitions = (kind === "config" ? document.configs : document.secrets) ?? {};
   const objects = new Map<string, FileObject>();
-  const names = new Set(services.flatMap((service) => service.mounts.filter((mount) => mount.kind === kind).map((mount) => (mount as { name: string }).name)));
+  const names = new Set(
+    services.flatMap((service) =>
+      service.mounts.filter((mount) => mount.kind === kind).map((mount) => (mount as { name: string }).name),
+    ),
+  );
   for (const name of names) {
     const object = readFileObject(kind, name, definitions[name] ?? {}, context);
     if (object) objects.set(name, object);

@@ -5,14 +5,29 @@ import { readKeyValueFile, resolveEnvironment } from "./environment";
 import type { Findings } from "./issues";
 import { warnIgnoredServiceKeys } from "./key-policy";
 import { listOrDictEntries } from "./list-or-dict";
-import type { Dependency, DependencyCondition, ImageSource, PullPolicy, RestartPolicy, ServiceModel } from "./model";
+import type {
+  Dependency,
+  DependencyCondition,
+  ImageSource,
+  PullPolicy,
+  RestartPolicy,
+  ServiceModel,
+} from "./model";
 import type { ModelContext } from "./model-context";
 import { isDnsLabel, toDnsLabel } from "./names";
 import { readPorts } from "./ports";
 import { readHealthcheck } from "./probes";
 import { readCapabilities, readUser, refuseHostAccess } from "./security";
 import { splitShellWords } from "./shell-words";
-import { asBoolean, asInteger, bytesToQuantity, cpusToQuantity, parseBytes, parseDurationSeconds, wholeSeconds } from "./units";
+import {
+  asBoolean,
+  asInteger,
+  bytesToQuantity,
+  cpusToQuantity,
+  parseBytes,
+  parseDurationSeconds,
+  wholeSeconds,
+} from "./units";
 import { readMounts } from "./volumes";
 
 /** The top-level names a service may refer to. */
@@ -26,7 +41,8 @@ export interface Declared {
  * Sysctls the kubelet allows without node configuration (Kubernetes' "safe" set); others would
  * make the pod fail to start.
  */
-const SAFE_SYSCTLS = /^(kernel\.shm_rmid_forced|net\.ipv4\.ip_local_port_range|net\.ipv4\.tcp_syncookies|net\.ipv4\.ping_group_range|net\.ipv4\.ip_unprivileged_port_start|net\.ipv4\.ip_local_reserved_ports|net\.ipv4\.tcp_keepalive_time|net\.ipv4\.tcp_fin_timeout|net\.ipv4\.tcp_keepalive_intvl|net\.ipv4\.tcp_keepalive_probes)$/;
+const SAFE_SYSCTLS =
+  /^(kernel\.shm_rmid_forced|net\.ipv4\.ip_local_port_range|net\.ipv4\.tcp_syncookies|net\.ipv4\.ping_group_range|net\.ipv4\.ip_unprivileged_port_start|net\.ipv4\.ip_local_reserved_ports|net\.ipv4\.tcp_keepalive_time|net\.ipv4\.tcp_fin_timeout|net\.ipv4\.tcp_keepalive_intvl|net\.ipv4\.tcp_keepalive_probes)$/;
 
 const PULL_POLICIES: Record<string, PullPolicy> = {
   always: "Always",
@@ -92,7 +108,10 @@ export function readService(
     }),
     sysctls: readSysctls(service, path, findings),
     supplementalGroups: readGroups(service.group_add, `${path}.group_add`, findings),
-    ...optional("stopGracePeriodSeconds", readGracePeriod(service.stop_grace_period, `${path}.stop_grace_period`, findings)),
+    ...optional(
+      "stopGracePeriodSeconds",
+      readGracePeriod(service.stop_grace_period, `${path}.stop_grace_period`, findings),
+    ),
     tty: asBoolean(service.tty),
     stdinOpen: asBoolean(service.stdin_open),
     ...optional("postStart", readHook(service.post_start, `${path}.post_start`, findings)),
@@ -120,7 +139,10 @@ function readImage(
     return { kind: "pull", reference: "" };
   }
   if (service.pull_policy === "build") {
-    context.findings.refuse(`${path}.pull_policy`, "build needs a build: section to build from: add one or remove pull_policy");
+    context.findings.refuse(
+      `${path}.pull_policy`,
+      "build needs a build: section to build from: add one or remove pull_policy",
+    );
   }
   const pullPolicy = service.pull_policy ? PULL_POLICIES[service.pull_policy] : undefined;
   return { kind: "pull", reference: service.image, ...(pullPolicy ? { pullPolicy } : {}) };
@@ -145,7 +167,10 @@ function commandField(
     return {};
   }
   if (words.length === 0) {
-    findings.warn(`${path}.${key}`, `an empty ${key} cannot clear the image's in Kubernetes; the image's ${key} is used`);
+    findings.warn(
+      `${path}.${key}`,
+      `an empty ${key} cannot clear the image's in Kubernetes; the image's ${key} is used`,
+    );
     return {};
   }
   return { [key]: words };
@@ -153,7 +178,8 @@ function commandField(
 
 function readDependsOn(dependsOn: DefinitionsService["depends_on"]): Dependency[] {
   if (!dependsOn) return [];
-  if (Array.isArray(dependsOn)) return dependsOn.map((service) => ({ service, condition: "service_started" }));
+  if (Array.isArray(dependsOn))
+    return dependsOn.map((service) => ({ service, condition: "service_started" }));
   return Object.entries(dependsOn).map(([service, spec]) => ({
     service,
     condition: (spec?.condition ?? "service_started") as DependencyCondition,
@@ -161,12 +187,19 @@ function readDependsOn(dependsOn: DefinitionsService["depends_on"]): Dependency[
   }));
 }
 
-function readRestart(restart: string | undefined, path: string, findings: Findings): RestartPolicy | undefined {
+function readRestart(
+  restart: string | undefined,
+  path: string,
+  findings: Findings,
+): RestartPolicy | undefined {
   if (restart === undefined) return undefined;
   if (restart === "no" || restart === "always" || restart === "unless-stopped") return { kind: restart };
   const match = /^on-failure(?::(\d+))?$/.exec(restart);
   if (match) return match[1] ? { kind: "on-failure", maxRetries: Number(match[1]) } : { kind: "on-failure" };
-  findings.warn(path, `"${restart}" is not a restart policy (no, always, on-failure[:N], unless-stopped); always is used`);
+  findings.warn(
+    path,
+    `"${restart}" is not a restart policy (no, always, on-failure[:N], unless-stopped); always is used`,
+  );
   return { kind: "always" };
 }
 
@@ -184,10 +217,21 @@ function readDeploy(service: DefinitionsService, path: string, findings: Finding
     findings.warn(`${at}.mode`, "global means one replica per node; a run uses one replica");
     replicas = 1;
   } else if (deploy.mode && deploy.mode !== "replicated") {
-    findings.warn(`${at}.mode`, `"${deploy.mode}" is not supported; the service runs as a replicated Deployment`);
+    findings.warn(
+      `${at}.mode`,
+      `"${deploy.mode}" is not supported; the service runs as a replicated Deployment`,
+    );
   }
-  for (const key of ["labels", "placement", "update_config", "rollback_config", "restart_policy", "endpoint_mode"] as const) {
-    if (deploy[key] !== undefined) findings.warn(`${at}.${key}`, "ignored: Swarm scheduling settings have no meaning in a run");
+  for (const key of [
+    "labels",
+    "placement",
+    "update_config",
+    "rollback_config",
+    "restart_policy",
+    "endpoint_mode",
+  ] as const) {
+    if (deploy[key] !== undefined)
+      findings.warn(`${at}.${key}`, "ignored: Swarm scheduling settings have no meaning in a run");
   }
   const limits: Record<string, string> = {};
   const requests: Record<string, string> = {};
@@ -211,21 +255,34 @@ function readDeploy(service: DefinitionsService, path: string, findings: Finding
   setMemory(limits, resources.limits?.memory, `${at}.resources.limits.memory`);
   setCpu(requests, resources.reservations?.cpus, `${at}.resources.reservations.cpus`);
   setMemory(requests, resources.reservations?.memory, `${at}.resources.reservations.memory`);
-  if (resources.limits?.pids !== undefined) findings.warn(`${at}.resources.limits.pids`, "ignored: the PID limit is set per node");
+  if (resources.limits?.pids !== undefined)
+    findings.warn(`${at}.resources.limits.pids`, "ignored: the PID limit is set per node");
   if (resources.reservations?.devices || resources.reservations?.generic_resources) {
-    findings.warn(`${at}.resources.reservations`, "device and generic resource reservations (GPUs) are ignored: the cluster schedules none");
+    findings.warn(
+      `${at}.resources.reservations`,
+      "device and generic resource reservations (GPUs) are ignored: the cluster schedules none",
+    );
   }
   return { replicas: Math.max(0, replicas), resources: { limits, requests } };
 }
 
-function readAnnotations(service: DefinitionsService, path: string, context: ModelContext): Record<string, string> {
+function readAnnotations(
+  service: DefinitionsService,
+  path: string,
+  context: ModelContext,
+): Record<string, string> {
   const annotations: Record<string, string> = {};
-  const labelFiles = typeof service.label_file === "string" ? [service.label_file] : (service.label_file ?? []);
+  const labelFiles =
+    typeof service.label_file === "string" ? [service.label_file] : (service.label_file ?? []);
   labelFiles.forEach((file, index) => {
     const at = typeof service.label_file === "string" ? `${path}.label_file` : `${path}.label_file[${index}]`;
-    for (const [key, value] of readKeyValueFile(file, true, at, context) ?? []) annotations[key] = value ?? "";
+    for (const [key, value] of readKeyValueFile(file, true, at, context) ?? [])
+      annotations[key] = value ?? "";
   });
-  for (const [key, value] of [...listOrDictEntries(service.labels), ...listOrDictEntries(service.annotations)]) {
+  for (const [key, value] of [
+    ...listOrDictEntries(service.labels),
+    ...listOrDictEntries(service.annotations),
+  ]) {
     annotations[key] = value ?? "";
   }
   return annotations;
@@ -242,7 +299,10 @@ function readAliases(service: DefinitionsService, path: string, findings: Findin
       for (const alias of settings?.aliases ?? []) aliases.add(alias);
       const ignored = Object.keys(settings ?? {}).filter((key) => key !== "aliases");
       if (ignored.length) {
-        findings.warn(`${path}.networks.${network}`, `${ignored.join(", ")} ignored: pods get their addresses from the cluster network`);
+        findings.warn(
+          `${path}.networks.${network}`,
+          `${ignored.join(", ")} ignored: pods get their addresses from the cluster network`,
+        );
       }
     }
   }
@@ -256,7 +316,10 @@ function readAliases(service: DefinitionsService, path: string, findings: Findin
 function readHostname(hostname: string | undefined, path: string, findings: Findings): string | undefined {
   if (!hostname) return undefined;
   if (isDnsLabel(hostname)) return hostname;
-  findings.warn(path, `"${hostname}" is not a DNS label (lowercase, no dots); the pod's generated hostname is used`);
+  findings.warn(
+    path,
+    `"${hostname}" is not a DNS label (lowercase, no dots); the pod's generated hostname is used`,
+  );
   return undefined;
 }
 
@@ -287,11 +350,19 @@ function readExtraHosts(
   return [...byIp].map(([ip, hostnames]) => ({ ip, hostnames }));
 }
 
-function readSysctls(service: DefinitionsService, path: string, findings: Findings): Array<{ name: string; value: string }> {
+function readSysctls(
+  service: DefinitionsService,
+  path: string,
+  findings: Findings,
+): Array<{ name: string; value: string }> {
   const sysctls: Array<{ name: string; value: string }> = [];
   for (const [name, value] of listOrDictEntries(service.sysctls)) {
     if (SAFE_SYSCTLS.test(name)) sysctls.push({ name, value: value ?? "" });
-    else findings.warn(`${path}.sysctls.${name}`, "ignored: Kubernetes allows only namespaced safe sysctls without node changes");
+    else
+      findings.warn(
+        `${path}.sysctls.${name}`,
+        "ignored: Kubernetes allows only namespaced safe sysctls without node changes",
+      );
   }
   return sysctls;
 }
@@ -300,7 +371,11 @@ function readGroups(groups: Array<string | number> | undefined, path: string, fi
   const numeric: number[] = [];
   for (const group of groups ?? []) {
     if (/^\d+$/.test(String(group))) numeric.push(Number(group));
-    else findings.warn(path, `group "${group}" is a name; Kubernetes needs numeric group ids, so it is left out`);
+    else
+      findings.warn(
+        path,
+        `group "${group}" is a name; Kubernetes needs numeric group ids, so it is left out`,
+      );
   }
   return numeric;
 }
@@ -316,15 +391,24 @@ function readGracePeriod(value: string | undefined, path: string, findings: Find
 }
 
 /** A lifecycle hook; Kubernetes runs one command per hook, as the container's own user. */
-function readHook(hooks: DefinitionsServiceHook[] | undefined, path: string, findings: Findings): string[] | undefined {
+function readHook(
+  hooks: DefinitionsServiceHook[] | undefined,
+  path: string,
+  findings: Findings,
+): string[] | undefined {
   if (!hooks?.length) return undefined;
   hooks.forEach((hook, index) => {
-    if (asBoolean(hook.privileged)) findings.refuse(`${path}[${index}].privileged`, "privileged hooks are not allowed: remove privileged");
+    if (asBoolean(hook.privileged))
+      findings.refuse(`${path}[${index}].privileged`, "privileged hooks are not allowed: remove privileged");
     if (hook.user || hook.working_dir || hook.environment) {
-      findings.warn(`${path}[${index}]`, "user, working_dir and environment of a hook are ignored: it runs in the container's own");
+      findings.warn(
+        `${path}[${index}]`,
+        "user, working_dir and environment of a hook are ignored: it runs in the container's own",
+      );
     }
   });
-  if (hooks.length > 1) findings.warn(path, "Kubernetes runs one command per hook; the hooks are chained with && in one shell");
+  if (hooks.length > 1)
+    findings.warn(path, "Kubernetes runs one command per hook; the hooks are chained with && in one shell");
   const commands = hooks.map((hook) =>
     typeof hook.command === "string" ? splitShellWords(hook.command) : (hook.command ?? []),
   );

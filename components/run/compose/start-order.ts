@@ -18,7 +18,9 @@ const NOBODY = 65534;
 export function runToCompletion(services: readonly ServiceModel[]): Set<string> {
   return new Set(
     services.flatMap((service) =>
-      service.dependsOn.filter((dependency) => dependency.condition === "service_completed_successfully").map((dependency) => dependency.service),
+      service.dependsOn
+        .filter((dependency) => dependency.condition === "service_completed_successfully")
+        .map((dependency) => dependency.service),
     ),
   );
 }
@@ -60,7 +62,10 @@ export function waitContainers(
     }
     const port = target.ports.find((candidate) => candidate.protocol === "TCP");
     if (dependency.condition === "service_healthy" && !target.healthcheck) {
-      findings.warn(at, `${dependency.service} has no healthcheck, so "healthy" means it is running and reachable`);
+      findings.warn(
+        at,
+        `${dependency.service} has no healthcheck, so "healthy" means it is running and reachable`,
+      );
     }
     // busybox's nslookup may not apply the search domains, so the name is fully qualified.
     const check = port
@@ -69,7 +74,11 @@ export function waitContainers(
     containers.push({
       name: toDnsLabel(`wait-for-${target.kubeName}`),
       image: options.image,
-      command: ["sh", "-c", `until ${check} >/dev/null 2>&1; do echo "waiting for ${target.kubeName}"; sleep 2; done`],
+      command: [
+        "sh",
+        "-c",
+        `until ${check} >/dev/null 2>&1; do echo "waiting for ${target.kubeName}"; sleep 2; done`,
+      ],
       resources: { requests: { cpu: "10m", memory: "16Mi" }, limits: { cpu: "100m", memory: "32Mi" } },
       securityContext: {
         allowPrivilegeEscalation: false,

@@ -36,7 +36,8 @@ export interface Manifests {
 }
 
 /** Label keys/values Kubernetes accepts as annotation keys (a qualified name, optional DNS prefix). */
-const QUALIFIED_NAME = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
+const QUALIFIED_NAME =
+  /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
 
 /**
  * Builds the Kubernetes objects for a compose model: per service a Deployment (or a Job for a
@@ -118,7 +119,10 @@ export function toManifests(model: ComposeModel, options: ManifestOptions, findi
     }
   }
   for (const volume of model.volumes.values()) {
-    const labels = runLabels(options.runId, firstUser((s) => s.mounts.some((m) => m.kind === "volume" && m.volume === volume.name)));
+    const labels = runLabels(
+      options.runId,
+      firstUser((s) => s.mounts.some((m) => m.kind === "volume" && m.volume === volume.name)),
+    );
     manifests.push({
       apiVersion: "v1",
       kind: "PersistentVolumeClaim",
@@ -128,11 +132,19 @@ export function toManifests(model: ComposeModel, options: ManifestOptions, findi
   }
   for (const kind of ["config", "secret"] as const) {
     for (const object of (kind === "config" ? model.configs : model.secrets).values()) {
-      const labels = runLabels(options.runId, firstUser((s) => s.mounts.some((m) => m.kind === kind && m.name === object.name)));
+      const labels = runLabels(
+        options.runId,
+        firstUser((s) => s.mounts.some((m) => m.kind === kind && m.name === object.name)),
+      );
       const name = kind === "config" ? objectNames.config(object.name) : objectNames.secret(object.name);
       manifests.push(
         kind === "config"
-          ? { apiVersion: "v1", kind: "ConfigMap", metadata: metadata(name, labels), ...configMapData([object]) }
+          ? {
+              apiVersion: "v1",
+              kind: "ConfigMap",
+              metadata: metadata(name, labels),
+              ...configMapData([object]),
+            }
           : {
               apiVersion: "v1",
               kind: "Secret",
@@ -145,7 +157,10 @@ export function toManifests(model: ComposeModel, options: ManifestOptions, findi
   }
   // Objects above share sub-objects (labels, probe commands, Service specs); hand out independent
   // copies so a caller that edits one manifest does not edit another.
-  return { manifests: manifests.map((item) => JSON.parse(JSON.stringify(item)) as KubeObject), published: publishedPorts(model) };
+  return {
+    manifests: manifests.map((item) => JSON.parse(JSON.stringify(item)) as KubeObject),
+    published: publishedPorts(model),
+  };
 }
 
 function repoFileConfigMaps(
@@ -184,14 +199,21 @@ function configMapData(files: readonly FileObject[]): { data?: StringMap; binary
       binaryData[file.key] = file.content.toString("base64");
     }
   }
-  return { ...(Object.keys(data).length ? { data } : {}), ...(Object.keys(binaryData).length ? { binaryData } : {}) };
+  return {
+    ...(Object.keys(data).length ? { data } : {}),
+    ...(Object.keys(binaryData).length ? { binaryData } : {}),
+  };
 }
 
 function podAnnotationsFor(service: ServiceModel, findings: Findings): StringMap {
   const annotations: StringMap = {};
   for (const [key, value] of Object.entries(service.annotations)) {
     if (QUALIFIED_NAME.test(key)) annotations[key] = value;
-    else findings.warn(`services.${service.name}.labels.${key}`, "left out: it is not a valid Kubernetes annotation key");
+    else
+      findings.warn(
+        `services.${service.name}.labels.${key}`,
+        "left out: it is not a valid Kubernetes annotation key",
+      );
   }
   return annotations;
 }

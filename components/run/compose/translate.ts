@@ -51,7 +51,12 @@ export interface ComposeTranslation {
 }
 
 /** Override files compose merges automatically; a run translates the main file only. */
-const OVERRIDE_FILES = ["compose.override.yaml", "compose.override.yml", "docker-compose.override.yml", "docker-compose.override.yaml"];
+const OVERRIDE_FILES = [
+  "compose.override.yaml",
+  "compose.override.yml",
+  "docker-compose.override.yml",
+  "docker-compose.override.yaml",
+];
 
 /**
  * Translates the compose project in `repoDir` into Kubernetes manifests. Pure apart from reading
@@ -80,8 +85,15 @@ export function translateCompose(repoDir: string, options: TranslateOptions): Co
     if (!loaded.has(file)) loaded.set(file, loadComposeFile(repoRoot, file, lookup, findings));
     return loaded.get(file)!;
   };
-  const imageFor = options.imageFor ?? ((service: string) => `reporunner.local/${options.runId}/${service}:latest`);
-  const model = readProject(load(composeFile), composeFile, load, { profiles: options.profiles ?? [], imageFor }, context);
+  const imageFor =
+    options.imageFor ?? ((service: string) => `reporunner.local/${options.runId}/${service}:latest`);
+  const model = readProject(
+    load(composeFile),
+    composeFile,
+    load,
+    { profiles: options.profiles ?? [], imageFor },
+    context,
+  );
   findings.throwIfRefused();
   const { manifests, published } = toManifests(
     model,
@@ -97,7 +109,9 @@ export function translateCompose(repoDir: string, options: TranslateOptions): Co
     composeFile,
     manifests,
     warnings: findings.warnings,
-    images: model.services.flatMap((service) => (service.image.kind === "build" ? [service.image.build] : [])),
+    images: model.services.flatMap((service) =>
+      service.image.kind === "build" ? [service.image.build] : [],
+    ),
     podSecurity: assessPodSecurity(model.services),
     published,
   };

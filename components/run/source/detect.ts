@@ -17,7 +17,12 @@ export interface DetectedSource {
  * Compose file names in the compose specification's order of precedence (as `docker compose`
  * looks them up).
  */
-export const COMPOSE_FILE_NAMES = ["compose.yaml", "compose.yml", "docker-compose.yml", "docker-compose.yaml"] as const;
+export const COMPOSE_FILE_NAMES = [
+  "compose.yaml",
+  "compose.yml",
+  "docker-compose.yml",
+  "docker-compose.yaml",
+] as const;
 
 /** `Dockerfile` as Docker looks it up by default; BuildKit also accepts the lower-case name. */
 export const DOCKERFILE_NAMES = ["Dockerfile", "dockerfile"] as const;
@@ -50,9 +55,19 @@ export function detectSource(repoDir: string, mode: SourceMode = "auto"): Detect
     return { kind: "dockerfile", file: dockerfiles[0]!, ignored: composeFiles };
   }
   const lookedFor =
-    mode === "compose" ? COMPOSE_FILE_NAMES : mode === "dockerfile" ? ["Dockerfile"] : ["Dockerfile", ...COMPOSE_FILE_NAMES];
-  const what = mode === "compose" ? "compose file" : mode === "dockerfile" ? "Dockerfile" : "Dockerfile or compose file";
-  const add = mode === "compose" ? "a compose.yaml" : mode === "dockerfile" ? "a Dockerfile" : "a Dockerfile or a compose.yaml";
+    mode === "compose"
+      ? COMPOSE_FILE_NAMES
+      : mode === "dockerfile"
+        ? ["Dockerfile"]
+        : ["Dockerfile", ...COMPOSE_FILE_NAMES];
+  const what =
+    mode === "compose" ? "compose file" : mode === "dockerfile" ? "Dockerfile" : "Dockerfile or compose file";
+  const add =
+    mode === "compose"
+      ? "a compose.yaml"
+      : mode === "dockerfile"
+        ? "a Dockerfile"
+        : "a Dockerfile or a compose.yaml";
   throw new SourceNotFoundError(
     `no ${what} at the repository root (looked for ${lookedFor.join(", ")}): add ${add} at the root`,
   );

@@ -15,7 +15,19 @@ export interface DetectedMigration {
 }
 
 /** Directories that hold dependencies or build output, never a project's own migrations. */
-const SKIPPED = new Set(["node_modules", ".git", "vendor", "bin", "obj", "dist", "build", ".venv", "venv", "__pycache__", "target"]);
+const SKIPPED = new Set([
+  "node_modules",
+  ".git",
+  "vendor",
+  "bin",
+  "obj",
+  "dist",
+  "build",
+  ".venv",
+  "venv",
+  "__pycache__",
+  "target",
+]);
 /** Migrations live near the top of a repository; deeper search only costs time on large ones. */
 const MAX_DEPTH = 4;
 
@@ -30,17 +42,30 @@ export function detectMigrations(repoDir: string): DetectedMigration[] {
     const here = (name: string) => (relativeDir === "." ? name : `${relativeDir}/${name}`);
     const absolute = (name: string) => path.join(repoDir, here(name));
     if (names.includes("alembic.ini")) {
-      found.push({ tool: "alembic", directory: relativeDir, evidence: [here("alembic.ini")], command: ["alembic", "upgrade", "head"] });
+      found.push({
+        tool: "alembic",
+        directory: relativeDir,
+        evidence: [here("alembic.ini")],
+        command: ["alembic", "upgrade", "head"],
+      });
     }
     if (names.includes("prisma") && existsSync(absolute("prisma/schema.prisma"))) {
       const migrations = absolute("prisma/migrations");
-      const hasMigrations = existsSync(migrations) && readdirSync(migrations, { withFileTypes: true }).some((entry) => entry.isDirectory());
+      const hasMigrations =
+        existsSync(migrations) &&
+        readdirSync(migrations, { withFileTypes: true }).some((entry) => entry.isDirectory());
       found.push({
         tool: "prisma",
         directory: relativeDir,
         evidence: [here("prisma/schema.prisma"), ...(hasMigrations ? [here("prisma/migrations")] : [])],
-        command: hasMigrations ? ["npx", "prisma", "migrate", "deploy"] : ["npx", "prisma", "db", "push", "--skip-generate"],
-        ...(hasMigrations ? {} : { note: "no prisma/migrations folder: the schema is pushed as it is (db push), which refuses changes that lose data" }),
+        command: hasMigrations
+          ? ["npx", "prisma", "migrate", "deploy"]
+          : ["npx", "prisma", "db", "push", "--skip-generate"],
+        ...(hasMigrations
+          ? {}
+          : {
+              note: "no prisma/migrations folder: the schema is pushed as it is (db push), which refuses changes that lose data",
+            }),
       });
     }
     for (const project of names.filter((name) => name.endsWith(".csproj"))) {
@@ -64,7 +89,12 @@ function modelSnapshot(migrationsDir: string): string | undefined {
   return readdirSync(migrationsDir).find((name) => name.endsWith("ModelSnapshot.cs"));
 }
 
-function walk(root: string, relativeDir: string, depth: number, visit: (relativeDir: string, names: string[]) => void): void {
+function walk(
+  root: string,
+  relativeDir: string,
+  depth: number,
+  visit: (relativeDir: string, names: string[]) => void,
+): void {
   const entries = readdirSync(path.join(root, relativeDir), { withFileTypes: true });
   visit(
     relativeDir,

@@ -22,7 +22,9 @@ describe("reporunner translate", () => {
     const { code, stdout, stderr } = await run("translate", fixture("depends-on"), "--run-id", "cli12345");
     expect(code).toBe(0);
     const documents = parseAllDocuments(stdout).map((document) => document.toJS());
-    expect(documents.map((document) => `${document.kind}/${document.metadata.name}`)).toContain("Deployment/web");
+    expect(documents.map((document) => `${document.kind}/${document.metadata.name}`)).toContain(
+      "Deployment/web",
+    );
     expect(documents.every((document) => document.metadata.namespace === "run-cli12345")).toBe(true);
     expect(stderr).toContain("warning: services.migrate: runs once as a Job");
     expect(stderr).toContain("build: web: context ., Dockerfile → reporunner.local/cli12345/web:latest");
@@ -30,7 +32,15 @@ describe("reporunner translate", () => {
   });
 
   it("prints one JSON object with manifests, warnings and images when asked for --json", async () => {
-    const { code, stdout } = await run("translate", fixture("profiles"), "--json", "--profile", "debug", "--profile", "tools");
+    const { code, stdout } = await run(
+      "translate",
+      fixture("profiles"),
+      "--json",
+      "--profile",
+      "debug",
+      "--profile",
+      "tools",
+    );
     expect(code).toBe(0);
     const result = JSON.parse(stdout);
     expect(Object.keys(result)).toEqual(["manifests", "warnings", "images", "podSecurity", "published"]);
@@ -39,7 +49,13 @@ describe("reporunner translate", () => {
   });
 
   it("passes --env variables to interpolation", async () => {
-    const { code, stdout } = await run("translate", fixture("interpolation-required"), "--json", "--env", "APP_TAG=2.0");
+    const { code, stdout } = await run(
+      "translate",
+      fixture("interpolation-required"),
+      "--json",
+      "--env",
+      "APP_TAG=2.0",
+    );
     expect(code).toBe(0);
     expect(JSON.parse(stdout).manifests[0].spec.template.spec.containers[0].image).toBe("example/app:2.0");
   });
@@ -48,7 +64,9 @@ describe("reporunner translate", () => {
     const { code, stdout, stderr } = await run("translate", fixture("hostile-privileged"));
     expect(code).toBe(1);
     expect(stdout).toBe("");
-    expect(stderr).toContain("services.app.privileged: privileged mode gives the container the host's devices and kernel: remove privileged: true");
+    expect(stderr).toContain(
+      "services.app.privileged: privileged mode gives the container the host's devices and kernel: remove privileged: true",
+    );
   });
 
   it("exits with a usage error for an unknown option or a bad --env", async () => {

@@ -1,6 +1,11 @@
 import * as path from "node:path";
 import { expect } from "vitest";
-import { ComposeError, type KubeObject, type TranslateOptions, translateCompose } from "../../../components/run/compose";
+import {
+  ComposeError,
+  type KubeObject,
+  type TranslateOptions,
+  translateCompose,
+} from "../../../components/run/compose";
 
 /** The directory of a compose fixture under test/fixtures/compose. */
 export function fixture(name: string): string {
@@ -15,7 +20,10 @@ export function translateFixture(name: string, options: Partial<TranslateOptions
 /** The one manifest of `kind` named `name`; fails the test when there is not exactly one. */
 export function manifest<T = any>(manifests: readonly KubeObject[], kind: string, name: string): T {
   const matches = manifests.filter((item) => item.kind === kind && item.metadata.name === name);
-  expect(matches, `${kind}/${name} among ${manifests.map((m) => `${m.kind}/${m.metadata.name}`).join(", ")}`).toHaveLength(1);
+  expect(
+    matches,
+    `${kind}/${name} among ${manifests.map((m) => `${m.kind}/${m.metadata.name}`).join(", ")}`,
+  ).toHaveLength(1);
   return matches[0] as T;
 }
 

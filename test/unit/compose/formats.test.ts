@@ -4,7 +4,12 @@ import { interpolateString } from "../../../components/run/compose/interpolate";
 import { Findings } from "../../../components/run/compose/issues";
 import { isDnsLabel, toDnsLabel } from "../../../components/run/compose/names";
 import { splitShellWords } from "../../../components/run/compose/shell-words";
-import { bytesToQuantity, cpusToQuantity, parseBytes, parseDurationSeconds } from "../../../components/run/compose/units";
+import {
+  bytesToQuantity,
+  cpusToQuantity,
+  parseBytes,
+  parseDurationSeconds,
+} from "../../../components/run/compose/units";
 import { toComposePath } from "../../../components/run/compose/validate";
 
 describe("compose scalar formats", () => {
@@ -40,7 +45,9 @@ describe("compose scalar formats", () => {
   });
 
   it("reads env files with comments, export, quotes and bare keys", () => {
-    const entries = parseEnvFile(`# comment\nexport A=1\nB="two\\nlines"\nC='$literal'\nD=value # note\nE\n\nF=\n`);
+    const entries = parseEnvFile(
+      `# comment\nexport A=1\nB="two\\nlines"\nC='$literal'\nD=value # note\nE\n\nF=\n`,
+    );
     expect([...entries]).toEqual([
       ["A", "1"],
       ["B", "two\nlines"],
@@ -63,7 +70,9 @@ describe("compose scalar formats", () => {
     expect(run("${UNSET:-${SET}}")).toBe("x");
     expect(findings.warnings).toEqual([]);
     expect(run("a${UNSET}b")).toBe("ab");
-    expect(findings.warnings).toEqual([{ path: "p", message: "variable UNSET is not set; an empty string is used, as compose does" }]);
+    expect(findings.warnings).toEqual([
+      { path: "p", message: "variable UNSET is not set; an empty string is used, as compose does" },
+    ]);
     run("${UNSET:?needed}");
     expect(findings.refusals[0]!.message).toContain("required variable UNSET is not set (needed)");
   });

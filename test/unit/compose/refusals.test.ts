@@ -10,15 +10,27 @@ describe("compose refusals: each names the path and says what to change", () => 
 
   it("refuses network_mode: host", () => {
     const error = composeError(() => translateFixture("hostile-network-host"));
-    expect(problemAt(error, "services.app.network_mode")).toBe("network_mode: host shares the host's namespace with the container: remove it");
+    expect(problemAt(error, "services.app.network_mode")).toBe(
+      "network_mode: host shares the host's namespace with the container: remove it",
+    );
   });
 
   it("refuses pid: host", () => {
-    expect(problemAt(composeError(() => translateFixture("hostile-pid-host")), "services.app.pid")).toContain("pid: host");
+    expect(
+      problemAt(
+        composeError(() => translateFixture("hostile-pid-host")),
+        "services.app.pid",
+      ),
+    ).toContain("pid: host");
   });
 
   it("refuses ipc: host", () => {
-    expect(problemAt(composeError(() => translateFixture("hostile-ipc-host")), "services.app.ipc")).toContain("ipc: host");
+    expect(
+      problemAt(
+        composeError(() => translateFixture("hostile-ipc-host")),
+        "services.app.ipc",
+      ),
+    ).toContain("ipc: host");
   });
 
   it("refuses a bind mount of the Docker socket", () => {
@@ -46,13 +58,20 @@ describe("compose refusals: each names the path and says what to change", () => 
   });
 
   it("refuses host devices", () => {
-    expect(problemAt(composeError(() => translateFixture("hostile-devices")), "services.app.devices")).toContain("remove devices:");
+    expect(
+      problemAt(
+        composeError(() => translateFixture("hostile-devices")),
+        "services.app.devices",
+      ),
+    ).toContain("remove devices:");
   });
 
   it("refuses cap_add outside the safe set, and lists the allowed ones", () => {
     const error = composeError(() => translateFixture("hostile-cap-sys-admin"));
     expect(error.problems).toHaveLength(1);
-    expect(problemAt(error, "services.app.cap_add[0]")).toMatch(/^SYS_ADMIN is not allowed in a run \(allowed: AUDIT_WRITE, CHOWN, .*NET_BIND_SERVICE.*\): remove it$/);
+    expect(problemAt(error, "services.app.cap_add[0]")).toMatch(
+      /^SYS_ADMIN is not allowed in a run \(allowed: AUDIT_WRITE, CHOWN, .*NET_BIND_SERVICE.*\): remove it$/,
+    );
   });
 
   it("refuses a build context that escapes the repository with ..", () => {
@@ -72,7 +91,9 @@ describe("compose refusals: each names the path and says what to change", () => 
       "services.other.cap_add[0]",
       "services.other.network_mode",
     ]);
-    expect(error.message).toMatch(/^the compose file asks for something a run cannot allow\n {2}- services\.app\.privileged: /);
+    expect(error.message).toMatch(
+      /^the compose file asks for something a run cannot allow\n {2}- services\.app\.privileged: /,
+    );
   });
 
   it("refuses a required variable that is not set, with the file's own message", () => {
@@ -80,7 +101,9 @@ describe("compose refusals: each names the path and says what to change", () => 
     expect(problemAt(error, "services.app.image")).toBe(
       "required variable APP_TAG is not set (set APP_TAG to the image tag): set it in the run's environment or in .env",
     );
-    expect(() => translateFixture("interpolation-required", { environment: { APP_TAG: "1.0" } })).not.toThrow();
+    expect(() =>
+      translateFixture("interpolation-required", { environment: { APP_TAG: "1.0" } }),
+    ).not.toThrow();
   });
 });
 
@@ -104,7 +127,10 @@ describe("compose files that cannot be read", () => {
   it("names an unknown top-level key and says extension keys start with x-", () => {
     const error = composeError(() => translateFixture("unknown-top-level-key"));
     expect(error.problems).toEqual([
-      { path: "servcies", message: 'unknown key "servcies" (extension keys must start with x-): remove it or fix its spelling' },
+      {
+        path: "servcies",
+        message: 'unknown key "servcies" (extension keys must start with x-): remove it or fix its spelling',
+      },
     ]);
   });
 

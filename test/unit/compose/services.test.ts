@@ -66,7 +66,13 @@ describe("compose services → Deployments and Services", () => {
   it("uses a placeholder image for built services when no imageFor is given, and reads build: as a context string", () => {
     const { images, manifests } = translateFixture("build-string");
     expect(images).toEqual([
-      { service: "app", context: ".", dockerfile: "Dockerfile", args: {}, imageName: "reporunner.local/abc12345/app:latest" },
+      {
+        service: "app",
+        context: ".",
+        dockerfile: "Dockerfile",
+        args: {},
+        imageName: "reporunner.local/abc12345/app:latest",
+      },
     ]);
     expect(manifest(manifests, "Service", "app").spec.ports).toEqual([
       { name: "tcp-5000", port: 5000, targetPort: 5000, protocol: "TCP" },
@@ -89,16 +95,36 @@ describe("compose services → Deployments and Services", () => {
       { name: "tcp-7101", containerPort: 7101, protocol: "TCP" },
     ]);
     const servicePorts = manifest(manifests, "Service", "edge").spec.ports;
-    expect(servicePorts).toContainEqual({ name: "admin", port: 9000, targetPort: 9000, protocol: "TCP", appProtocol: "http" });
+    expect(servicePorts).toContainEqual({
+      name: "admin",
+      port: 9000,
+      targetPort: 9000,
+      protocol: "TCP",
+      appProtocol: "http",
+    });
     expect(servicePorts).toContainEqual({ name: "udp-6060", port: 6060, targetPort: 6060, protocol: "UDP" });
-    expect(published).toContainEqual({ service: "edge", serviceName: "edge", port: 8080, protocol: "TCP", published: "9090" });
-    expect(published).toContainEqual({ service: "edge", serviceName: "edge", port: 8081, protocol: "TCP", published: "8081" });
+    expect(published).toContainEqual({
+      service: "edge",
+      serviceName: "edge",
+      port: 8080,
+      protocol: "TCP",
+      published: "9090",
+    });
+    expect(published).toContainEqual({
+      service: "edge",
+      serviceName: "edge",
+      port: 8081,
+      protocol: "TCP",
+      published: "8081",
+    });
     expect(published.find((port) => port.port === 7000)).toBeUndefined();
     expect(warningAt(warnings, "services.edge.ports[2]")).toContain("host address is ignored");
   });
 
   it("merges env_file and environment (list and map) in compose's order and passes valueless entries from the run", () => {
-    const { manifests, warnings } = translateFixture("environment", { environment: { FROM_RUN: "run-value" } });
+    const { manifests, warnings } = translateFixture("environment", {
+      environment: { FROM_RUN: "run-value" },
+    });
     expect(container(manifests, "Deployment", "app").env).toEqual([
       { name: "APP_NAME", value: "demo" },
       { name: "GREETING", value: "hello world" },
@@ -136,7 +162,12 @@ describe("compose services → Deployments and Services", () => {
   it("turns healthchecks into exec readiness and liveness probes, with start_period as a startup probe", () => {
     const { manifests } = translateFixture("healthcheck");
     const cmd = container(manifests, "Deployment", "cmd");
-    const probe = { exec: { command: ["curl", "-f", "http://localhost/"] }, periodSeconds: 90, timeoutSeconds: 10, failureThreshold: 3 };
+    const probe = {
+      exec: { command: ["curl", "-f", "http://localhost/"] },
+      periodSeconds: 90,
+      timeoutSeconds: 10,
+      failureThreshold: 3,
+    };
     expect(cmd.readinessProbe).toEqual(probe);
     expect(cmd.livenessProbe).toEqual(probe);
     expect(cmd.startupProbe).toEqual({ ...probe, periodSeconds: 5, failureThreshold: 11 });
@@ -182,14 +213,14 @@ describe("compose services → Deployments and Services", () => {
 
   it("starts only services without profiles unless a profile is enabled", () => {
     const plain = translateFixture("profiles");
-    expect(plain.manifests.filter((item) => item.kind === "Deployment").map((item) => item.metadata.name)).toEqual(["app"]);
+    expect(
+      plain.manifests.filter((item) => item.kind === "Deployment").map((item) => item.metadata.name),
+    ).toEqual(["app"]);
     expect(warningAt(plain.warnings, "services.debug")).toContain("--profile debug");
     const debug = translateFixture("profiles", { profiles: ["debug"] });
-    expect(debug.manifests.filter((item) => item.kind === "Deployment").map((item) => item.metadata.name)).toEqual([
-      "app",
-      "debug",
-      "admin",
-    ]);
+    expect(
+      debug.manifests.filter((item) => item.kind === "Deployment").map((item) => item.metadata.name),
+    ).toEqual(["app", "debug", "admin"]);
   });
 
   it("keeps labels as pod annotations and sets working_dir, a numeric user, read_only, hostname, grace period and extra_hosts", () => {
@@ -202,7 +233,12 @@ describe("compose services → Deployments and Services", () => {
     const pod = deployment.spec.template.spec;
     expect(pod.containers[0]).toMatchObject({
       workingDir: "/srv/app",
-      securityContext: { runAsUser: 1000, runAsGroup: 1000, runAsNonRoot: true, readOnlyRootFilesystem: true },
+      securityContext: {
+        runAsUser: 1000,
+        runAsGroup: 1000,
+        runAsNonRoot: true,
+        readOnlyRootFilesystem: true,
+      },
     });
     expect(pod.hostname).toBe("app-host");
     expect(pod.terminationGracePeriodSeconds).toBe(60);
@@ -221,7 +257,9 @@ describe("compose services → Deployments and Services", () => {
       { name: "ROLE", value: "web" },
       { name: "SHARED", value: "yes" },
     ]);
-    expect(manifest(manifests, "Deployment", "web").spec.template.metadata.annotations).toEqual({ "com.example.layer": "base" });
+    expect(manifest(manifests, "Deployment", "web").spec.template.metadata.annotations).toEqual({
+      "com.example.layer": "base",
+    });
     const worker = container(manifests, "Deployment", "worker");
     expect(worker.args).toEqual(["worker"]);
     expect(worker.env).toContainEqual({ name: "ROLE", value: "worker" });
@@ -230,7 +268,11 @@ describe("compose services → Deployments and Services", () => {
 
   it("honours YAML anchors and merge keys", () => {
     const { manifests } = translateFixture("yaml-anchors");
-    expect(container(manifests, "Deployment", "one")).toMatchObject({ image: "alpine:3.20", args: ["one"], env: [{ name: "TZ", value: "UTC" }] });
+    expect(container(manifests, "Deployment", "one")).toMatchObject({
+      image: "alpine:3.20",
+      args: ["one"],
+      env: [{ name: "TZ", value: "UTC" }],
+    });
     expect(container(manifests, "Deployment", "two").args).toEqual(["two"]);
   });
 
@@ -244,7 +286,9 @@ describe("compose services → Deployments and Services", () => {
       { name: "ALT", value: "present" },
       { name: "LITERAL", value: "$$NOT_INTERPOLATED" },
     ]);
-    expect(published).toEqual([{ service: "app", serviceName: "app", port: 80, protocol: "TCP", published: "8088" }]);
+    expect(published).toEqual([
+      { service: "app", serviceName: "app", port: 80, protocol: "TCP", published: "8088" },
+    ]);
     expect(warningAt(warnings, "services.app.environment.MISSING")).toContain("NOT_SET_ANYWHERE is not set");
     const overridden = translateFixture("interpolation", { environment: { NGINX_TAG: "1.25" } });
     expect(container(overridden.manifests, "Deployment", "app").image).toBe("nginx:1.25");
@@ -265,12 +309,16 @@ describe("compose services → Deployments and Services", () => {
       { name: "net.ipv4.tcp_syncookies", value: "1" },
     ]);
     // A network alias is one more Service with the same selector.
-    expect(manifest(manifests, "Service", "application").spec.selector).toEqual(manifest(manifests, "Service", "app").spec.selector);
+    expect(manifest(manifests, "Service", "application").spec.selector).toEqual(
+      manifest(manifests, "Service", "app").spec.selector,
+    );
   });
 
   it("renames services whose names are not DNS labels and says so", () => {
     const { manifests, warnings } = translateFixture("service-names");
-    expect(manifest(manifests, "Service", "api-gateway").metadata.labels["app.kubernetes.io/name"]).toBe("api-gateway");
+    expect(manifest(manifests, "Service", "api-gateway").metadata.labels["app.kubernetes.io/name"]).toBe(
+      "api-gateway",
+    );
     manifest(manifests, "Deployment", "web-frontend");
     expect(warningAt(warnings, "services.api_gateway")).toContain('reached as "api-gateway"');
   });
@@ -281,8 +329,14 @@ describe("compose services → Deployments and Services", () => {
       drop: ["ALL"],
       add: ["NET_BIND_SERVICE"],
     });
-    expect(container(safe.manifests, "Deployment", "chowner").securityContext.capabilities.add).toEqual(["CHOWN", "SETUID"]);
-    expect(safe.podSecurity).toEqual({ level: "baseline", reasons: ["services.chowner.cap_add: adds CHOWN, SETUID"] });
+    expect(container(safe.manifests, "Deployment", "chowner").securityContext.capabilities.add).toEqual([
+      "CHOWN",
+      "SETUID",
+    ]);
+    expect(safe.podSecurity).toEqual({
+      level: "baseline",
+      reasons: ["services.chowner.cap_add: adds CHOWN, SETUID"],
+    });
     expect(translateFixture("basic-image").podSecurity.reasons[0]).toContain("image's default user");
   });
 });

@@ -10,7 +10,9 @@ describe("source detection", () => {
       file: "compose.yaml",
       ignored: ["docker-compose.yml", "Dockerfile"],
     });
-    expect(warningAt(translateFixture("detect-precedence").warnings, "docker-compose.yml")).toContain("compose.yaml takes precedence");
+    expect(warningAt(translateFixture("detect-precedence").warnings, "docker-compose.yml")).toContain(
+      "compose.yaml takes precedence",
+    );
   });
 
   it("uses the Dockerfile when asked for dockerfile mode even if a compose file exists", () => {
@@ -60,7 +62,12 @@ describe("migration detection", () => {
 
   it("detects Alembic in a subdirectory and runs upgrade head there", () => {
     expect(detectMigrations(fixture("migrations-alembic"))).toEqual([
-      { tool: "alembic", directory: "backend", evidence: ["backend/alembic.ini"], command: ["alembic", "upgrade", "head"] },
+      {
+        tool: "alembic",
+        directory: "backend",
+        evidence: ["backend/alembic.ini"],
+        command: ["alembic", "upgrade", "head"],
+      },
     ]);
   });
 

@@ -5,13 +5,23 @@ describe("depends_on → start order", () => {
   it("adds an init container per dependency that waits until the dependency's Service answers", () => {
     const { manifests } = translateFixture("depends-on", { waitImage: "busybox:1.36" });
     const web = manifest(manifests, "Deployment", "web").spec.template.spec;
-    expect(web.initContainers.map((init: { name: string }) => init.name)).toEqual(["wait-for-db", "wait-for-cache"]);
+    expect(web.initContainers.map((init: { name: string }) => init.name)).toEqual([
+      "wait-for-db",
+      "wait-for-cache",
+    ]);
     expect(web.initContainers[1]).toMatchObject({
       image: "busybox:1.36",
       command: ["sh", "-c", expect.stringContaining("until nc -z -w 2 cache 6379")],
-      securityContext: { runAsNonRoot: true, runAsUser: 65534, allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] } },
+      securityContext: {
+        runAsNonRoot: true,
+        runAsUser: 65534,
+        allowPrivilegeEscalation: false,
+        capabilities: { drop: ["ALL"] },
+      },
     });
-    expect(manifest(manifests, "Deployment", "worker").spec.template.spec.initContainers[0].name).toBe("wait-for-cache");
+    expect(manifest(manifests, "Deployment", "worker").spec.template.spec.initContainers[0].name).toBe(
+      "wait-for-cache",
+    );
   });
 
   it("runs a service that others wait on with service_completed_successfully as a Job, and says dependents do not wait", () => {
@@ -20,7 +30,9 @@ describe("depends_on → start order", () => {
     expect(job.spec.backoffLimit).toBe(0);
     expect(job.spec.template.spec.restartPolicy).toBe("Never");
     expect(job.spec.template.spec.containers[0].args).toEqual(["npm", "run", "migrate"]);
-    expect(manifests.find((item) => item.kind === "Deployment" && item.metadata.name === "migrate")).toBeUndefined();
+    expect(
+      manifests.find((item) => item.kind === "Deployment" && item.metadata.name === "migrate"),
+    ).toBeUndefined();
     expect(warningAt(warnings, "services.migrate")).toContain("runs once as a Job");
     expect(warningAt(warnings, "services.web.depends_on.migrate")).toContain("starts without waiting");
   });
@@ -54,12 +66,15 @@ describe("depends_on → start order", () => {
     expect(error.problems).toEqual([
       {
         path: "services.web.depends_on.db",
-        message: '"db" is only in profile database: pass --profile database or mark the dependency required: false',
+        message:
+          '"db" is only in profile database: pass --profile database or mark the dependency required: false',
       },
     ]);
     const { manifests } = translateFixture("profile-dependency", { profiles: ["database"] });
-    expect(manifest(manifests, "Deployment", "web").spec.template.spec.initContainers.map((init: { name: string }) => init.name)).toEqual([
-      "wait-for-db",
-    ]);
+    expect(
+      manifest(manifests, "Deployment", "web").spec.template.spec.initContainers.map(
+        (init: { name: string }) => init.name,
+      ),
+    ).toEqual(["wait-for-db"]);
   });
 });

@@ -5,7 +5,10 @@ describe("compose volumes, tmpfs, configs and secrets → claims, emptyDirs, Con
   it("turns a named volume into one PersistentVolumeClaim mounted by every service that uses it", () => {
     const { manifests } = translateFixture("volumes-named", { volumeSize: "2Gi" });
     const claim = manifest(manifests, "PersistentVolumeClaim", "dbdata");
-    expect(claim.spec).toEqual({ accessModes: ["ReadWriteOnce"], resources: { requests: { storage: "2Gi" } } });
+    expect(claim.spec).toEqual({
+      accessModes: ["ReadWriteOnce"],
+      resources: { requests: { storage: "2Gi" } },
+    });
     expect(claim.metadata.annotations).toEqual({ "com.example.purpose": "database" });
     expect(claim.metadata.labels["reporunner.dev/run-id"]).toBe("abc12345");
     expect(manifests.filter((item) => item.kind === "PersistentVolumeClaim")).toHaveLength(1);
@@ -70,14 +73,30 @@ describe("compose volumes, tmpfs, configs and secrets → claims, emptyDirs, Con
     expect(manifest(manifests, "Secret", "secret-db-password").data).toEqual({
       db_password: Buffer.from("s3cret\n").toString("base64"),
     });
-    expect(manifest(manifests, "Secret", "secret-api-key").data).toEqual({ api_key: Buffer.from("k-123").toString("base64") });
-    expect(manifest(manifests, "ConfigMap", "config-app-config").data).toEqual({ app_config: "[server]\nport = 8080\n" });
-    expect(manifest(manifests, "ConfigMap", "config-inline-config").data).toEqual({ inline_config: 'mode = "demo"\n' });
+    expect(manifest(manifests, "Secret", "secret-api-key").data).toEqual({
+      api_key: Buffer.from("k-123").toString("base64"),
+    });
+    expect(manifest(manifests, "ConfigMap", "config-app-config").data).toEqual({
+      app_config: "[server]\nport = 8080\n",
+    });
+    expect(manifest(manifests, "ConfigMap", "config-inline-config").data).toEqual({
+      inline_config: 'mode = "demo"\n',
+    });
     const app = manifest(manifests, "Deployment", "app").spec.template.spec;
     expect(app.containers[0].volumeMounts).toEqual([
       { name: "config-0-app-config", mountPath: "/app_config", subPath: "app_config", readOnly: true },
-      { name: "config-1-inline-config", mountPath: "/etc/app/inline.conf", subPath: "inline_config", readOnly: true },
-      { name: "secret-2-db-password", mountPath: "/run/secrets/db_password", subPath: "db_password", readOnly: true },
+      {
+        name: "config-1-inline-config",
+        mountPath: "/etc/app/inline.conf",
+        subPath: "inline_config",
+        readOnly: true,
+      },
+      {
+        name: "secret-2-db-password",
+        mountPath: "/run/secrets/db_password",
+        subPath: "db_password",
+        readOnly: true,
+      },
       { name: "secret-3-api-key", mountPath: "/run/secrets/api.key", subPath: "api_key", readOnly: true },
     ]);
     expect(app.volumes).toContainEqual({
@@ -87,6 +106,8 @@ describe("compose volumes, tmpfs, configs and secrets → claims, emptyDirs, Con
   });
 
   it("refuses a secret taken from a variable the run does not set", () => {
-    expect(() => translateFixture("secrets-configs")).toThrow(/secrets\.api_key: variable API_KEY is not set/);
+    expect(() => translateFixture("secrets-configs")).toThrow(
+      /secrets\.api_key: variable API_KEY is not set/,
+    );
   });
 });
