@@ -1,5 +1,4 @@
 import { statSync } from "node:fs";
-import * as path from "node:path";
 import type { DefinitionsService } from "compose-spec-ts";
 import { listOrDictEntries } from "./list-or-dict";
 import type { BuildSpec } from "./model";
@@ -33,13 +32,13 @@ const IGNORED_BUILD_KEYS = [
 export function readBuild(
   service: DefinitionsService,
   name: string,
-  path_: string,
+  servicePath: string,
   imageName: string,
   context: ModelContext,
 ): BuildSpec | undefined {
   const { findings } = context;
   const build = typeof service.build === "string" ? { context: service.build } : (service.build ?? {});
-  const at = `${path_}.build`;
+  const at = `${servicePath}.build`;
   const contextDir = resolveInRepo(context.repoRoot, context.projectDir, build.context ?? ".");
   if (typeof contextDir === "string") {
     findings.refuse(
@@ -100,7 +99,7 @@ export function readBuild(
   }
   return {
     service: name,
-    context: contextDir.relative.split(path.sep).join("/"),
+    context: contextDir.relative,
     ...(dockerfile ? { dockerfile } : {}),
     ...(build.dockerfile_inline !== undefined ? { dockerfileInline: build.dockerfile_inline } : {}),
     args,

@@ -235,17 +235,17 @@ function readDeploy(service: DefinitionsService, path: string, findings: Finding
   }
   const limits: Record<string, string> = {};
   const requests: Record<string, string> = {};
-  const setCpu = (target: Record<string, string>, value: string | number | undefined, at_: string) => {
+  const setCpu = (target: Record<string, string>, value: string | number | undefined, where: string) => {
     if (value === undefined) return;
     const quantity = cpusToQuantity(value);
     if (quantity) target.cpu = quantity;
-    else findings.warn(at_, `"${value}" is not a CPU count like 0.5; no CPU setting is used`);
+    else findings.warn(where, `"${value}" is not a CPU count like 0.5; no CPU setting is used`);
   };
-  const setMemory = (target: Record<string, string>, value: string | number | undefined, at_: string) => {
+  const setMemory = (target: Record<string, string>, value: string | number | undefined, where: string) => {
     if (value === undefined) return;
     const bytes = parseBytes(value);
     if (bytes !== undefined && bytes > 0) target.memory = bytesToQuantity(bytes);
-    else findings.warn(at_, `"${value}" is not a memory size like 512m; no memory setting is used`);
+    else findings.warn(where, `"${value}" is not a memory size like 512m; no memory setting is used`);
   };
   setCpu(limits, service.cpus, `${path}.cpus`);
   setMemory(limits, service.mem_limit, `${path}.mem_limit`);

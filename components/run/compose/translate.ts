@@ -7,6 +7,7 @@ import type { KubeObject } from "./kube-types";
 import type { BuildSpec } from "./model";
 import { loadComposeFile, variableLookup } from "./parse";
 import { readProject } from "./project-model";
+import { validateComposeDocument } from "./validate";
 import { assessPodSecurity, type PodSecurityAssessment } from "./security";
 import { type PublishedPort, toManifests } from "./to-manifests";
 
@@ -16,6 +17,12 @@ export interface TranslateOptions {
   readonly runId: string;
   /** The compose file relative to the repository root; default: the first of compose.yaml, compose.yml, docker-compose.yml, docker-compose.yaml. */
   readonly composeFile?: string;
+  /**
+   * A compose document to translate instead of reading `composeFile`, e.g. one made up for a lone
+   * Dockerfile. It is validated like a file but not interpolated; `composeFile` then only names it
+   * in messages and sets the directory that relative paths start from.
+   */
+  readonly document?: ComposeSpecification;
   /** Compose profiles to enable (`--profile`); default none. */
   readonly profiles?: readonly string[];
   /**
@@ -69,7 +76,7 @@ export function translateCompose(repoDir: string, options: TranslateOptions): Co
   const repoRoot = realpathSync(repoDir);
   const findings = new Findings();
   const composeFile = options.composeFile ?? findComposeFile(repoRoot, findings);
-  if (!existsSync(path.join(repoRoot, composeFile))) {
+  if (!options.document && !existsSync(path.join(repoRoot, composeFile))) {
     throw new ComposeError("not-found", [{ path: composeFile, message: "does not exist in the repository" }]);
   }
   const projectDir = path.posix.dirname(composeFile);
@@ -87,6 +94,10 @@ export function translateCompose(repoDir: string, options: TranslateOptions): Co
   };
   const imageFor =
     options.imageFor ?? ((service: string) => `reporunner.local/${options.runId}/${service}:latest`);
+  if (options.document) {
+    validateComposeDocument(options.document, composeFile);
+    loaded.set(composeFile, options.document);
+  }
   const model = readProject(
     load(composeFile),
     composeFile,

@@ -339,4 +339,25 @@ describe("compose services → Deployments and Services", () => {
     });
     expect(translateFixture("basic-image").podSecurity.reasons[0]).toContain("image's default user");
   });
+
+  it("translates a compose document handed in by the caller, such as one made up for a lone Dockerfile", () => {
+    const { manifests, images } = translateFixture("detect-dockerfile-only", {
+      composeFile: "Dockerfile",
+      document: {
+        services: { app: { build: { context: ".", dockerfile: "Dockerfile" }, ports: ["80:80/tcp"] } },
+      },
+    });
+    expect(images).toEqual([
+      {
+        service: "app",
+        context: ".",
+        dockerfile: "Dockerfile",
+        args: {},
+        imageName: "reporunner.local/abc12345/app:latest",
+      },
+    ]);
+    expect(manifest(manifests, "Service", "app").spec.ports).toEqual([
+      { name: "tcp-80", port: 80, targetPort: 80, protocol: "TCP" },
+    ]);
+  });
 });
