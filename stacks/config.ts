@@ -59,7 +59,7 @@ const serviceToggles = z
 
 export const platformConfigSchema = z.object({
   /** What this stack builds. */
-  stack: z.enum(["platform"]).default("platform"),
+  stack: z.literal("platform").default("platform"),
   profile: z.enum(["dev", "prod"]).default("dev"),
   infraNamespace: z
     .string()

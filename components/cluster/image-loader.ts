@@ -19,12 +19,27 @@ export function imageLoadCommand(loader: ImageLoader, image: string): string {
       return shellLine(["kind", "load", "docker-image", image, "--name", loader.clusterName]);
     case "k3d-import":
       return shellLine(["k3d", "image", "import", image, "--cluster", loader.clusterName]);
-    case "containerd-import":
-      // What `kind load` does inside its node: the image archive streamed into the CRI namespace.
-      return `${shellLine(["docker", "save", image])} | ${shellLine(["ctr", "--address", loader.containerdAddress, "-n", "k8s.io", "images", "import", "-"])}`;
+    case "containerd-import": {
+      // What `kind load` does inside its node: the image archive streamed into the CRI namespace,
+      // skipped when containerd has the reference already (tags are content hashes).
+      const ctr = ["ctr", "--address", loader.containerdAddress, "-n", "k8s.io", "images"];
+      const present = `${shellLine([...ctr, "ls", "-q"])} | grep -qxF ${shellLine([containerdName(image)])}`;
+      return `${present} || ${shellLine(["docker", "save", image])} | ${shellLine([...ctr, "import", "-"])}`;
+    }
     case "registry":
       return shellLine(["docker", "push", image]);
     case "none":
       return "true";
   }
+}
+
+/** The fully qualified name containerd stores an image under (`busybox` → `docker.io/library/busybox:latest`). */
+export function containerdName(image: string): string {
+  const [first, ...rest] = image.split("/");
+  const hasRegistry =
+    rest.length > 0 && (first.includes(".") || first.includes(":") || first === "localhost");
+  let name = hasRegistry ? image : rest.length > 0 ? `docker.io/${image}` : `docker.io/library/${image}`;
+  const lastPart = name.slice(name.lastIndexOf("/") + 1);
+  if (!lastPart.includes(":") && !lastPart.includes("@")) name += ":latest";
+  return name;
 }

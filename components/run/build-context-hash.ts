@@ -26,7 +26,9 @@ export function buildContextHash(inputs: BuildInputs, maxBytes = 512 * 1024 * 10
   for (const key of Object.keys(inputs.args).sort()) hash.update(`arg\0${key}\0${inputs.args[key]}\0`);
   let total = 0;
   const walk = (dir: string) => {
-    for (const entry of fs.readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
+    for (const entry of fs
+      .readdirSync(dir, { withFileTypes: true })
+      .sort((a, b) => (a.name < b.name ? -1 : 1))) {
       if (SKIPPED.has(entry.name)) continue;
       const full = path.join(dir, entry.name);
       const relative = path.relative(inputs.contextDir, full).split(path.sep).join("/");

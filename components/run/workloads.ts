@@ -3,7 +3,12 @@ import * as pulumi from "@pulumi/pulumi";
 import type { KubeObject } from "./compose";
 
 /** The kinds a translated run may contain, each with the Pulumi resource that manages it. */
-const RESOURCE_TYPES: Record<string, new (name: string, args: any, opts: pulumi.CustomResourceOptions) => pulumi.CustomResource> = {
+const RESOURCE_TYPES: Record<
+  string,
+  // The manifests are plain data checked by the translator; each class takes its own args shape.
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  new (name: string, args: any, opts: pulumi.CustomResourceOptions) => pulumi.CustomResource
+> = {
   "v1/ConfigMap": k8s.core.v1.ConfigMap,
   "v1/Secret": k8s.core.v1.Secret,
   "v1/PersistentVolumeClaim": k8s.core.v1.PersistentVolumeClaim,
@@ -16,11 +21,25 @@ const RESOURCE_TYPES: Record<string, new (name: string, args: any, opts: pulumi.
 /** Created first, so that what mounts or waits on them finds them. */
 const FOUNDATION_KINDS = new Set(["ConfigMap", "Secret", "PersistentVolumeClaim", "Service"]);
 
+/** How a created object is found again: `<Kind>/<name>`. */
+export function manifestKey(object: Pick<KubeObject, "kind" | "metadata">): string {
+  return `${object.kind}/${object.metadata.name}`;
+}
+
+function secretFields(args: Record<string, unknown>): Record<string, unknown> {
+  const wrapped = { ...args };
+  for (const field of ["data", "stringData"]) {
+    if (wrapped[field] !== undefined) wrapped[field] = pulumi.secret(wrapped[field]);
+  }
+  return wrapped;
+}
+
 /**
  * Creates a run's translated manifests as Pulumi resources through the cluster's provider: config,
  * storage and services first, then Jobs (migrations and run-to-completion services, which Pulumi
  * awaits), then the Deployments, which Pulumi awaits until every replica is Ready.
  * Resource names are `<name>-<kind>-<object name>`: compose service names, stable across updates.
+ * Returns each resource under its `manifestKey`.
  */
 export function createWorkloads(
   name: string,
@@ -28,19 +47,27 @@ export function createWorkloads(
   parent: pulumi.Resource,
   provider: k8s.Provider,
   dependsOn: pulumi.Resource[],
-): pulumi.CustomResource[] {
+): Map<string, pulumi.CustomResource> {
   const create = (object: KubeObject, after: pulumi.Resource[]) => {
     const type = RESOURCE_TYPES[`${object.apiVersion}/${object.kind}`];
-    if (!type) throw new pulumi.ResourceError(`a run cannot contain a ${object.apiVersion} ${object.kind}`, parent);
+    if (!type)
+      throw new pulumi.ResourceError(`a run cannot contain a ${object.apiVersion} ${object.kind}`, parent);
     const { apiVersion: _apiVersion, kind, ...args } = object;
     // Secret values come from the repository's secret files: keep them encrypted in the state.
-    const input = kind === "Secret" ? { ...args, data: pulumi.secret(args.data), stringData: pulumi.secret(args.stringData) } : args;
-    return new type(`${name}-${kind.toLowerCase()}-${object.metadata.name}`, input, { parent, provider, dependsOn: after });
+    const input = kind === "Secret" ? secretFields(args) : args;
+    return new type(`${name}-${kind.toLowerCase()}-${object.metadata.name}`, input, {
+      parent,
+      provider,
+      dependsOn: after,
+    });
   };
-  const foundation = manifests.filter((o) => FOUNDATION_KINDS.has(o.kind)).map((o) => create(o, dependsOn));
-  const jobs = manifests.filter((o) => o.kind === "Job").map((o) => create(o, [...dependsOn, ...foundation]));
-  const apps = manifests
-    .filter((o) => !FOUNDATION_KINDS.has(o.kind) && o.kind !== "Job")
-    .map((o) => create(o, [...dependsOn, ...foundation, ...jobs]));
-  return [...foundation, ...jobs, ...apps];
+  const foundationObjects = manifests.filter((o) => FOUNDATION_KINDS.has(o.kind));
+  const jobObjects = manifests.filter((o) => o.kind === "Job");
+  const appObjects = manifests.filter((o) => !FOUNDATION_KINDS.has(o.kind) && o.kind !== "Job");
+  const ordered = [...foundationObjects, ...jobObjects, ...appObjects];
+  const foundation = foundationObjects.map((o) => create(o, dependsOn));
+  const jobs = jobObjects.map((o) => create(o, [...dependsOn, ...foundation]));
+  const apps = appObjects.map((o) => create(o, [...dependsOn, ...foundation, ...jobs]));
+  const all = [...foundation, ...jobs, ...apps];
+  return new Map(all.map((resource, i) => [manifestKey(ordered[i]), resource]));
 }

@@ -1,0 +1,63 @@
+import type { EngineFailure } from "./run-engine";
+
+type FailureKind = EngineFailure["kind"];
+
+/** How many lines of a build's output a failure keeps: enough to see the error, never the whole log. */
+const BUILD_TAIL_LINES = 12;
+
+/** Errors the Kubernetes provider reports while it waits, in the words a user acts on. */
+const KUBERNETES_CAUSES: [RegExp, FailureKind, (match: RegExpMatchArray) => string][] = [
+  [
+    /exceeded quota: ([\w-]+)[^\n]*?(requested: [^\n,]+(?:, used: [^\n,]+)?(?:, limited: [^\n]+)?)/i,
+    "quota",
+    (m) => `the run asks for more than its quota (${m[2]})`,
+  ],
+  [
+    /forbidden: [^\n]*?(maximum [^\n]+ per Container is [^\n.]+)/i,
+    "quota",
+    (m) => `a container asks for more than a run allows: ${m[1]}`,
+  ],
+  [/CrashLoopBackOff[^\n]*/i, "deploy", (m) => `a container keeps crashing (${m[0].trim()})`],
+  [
+    /(ErrImageNeverPull|ImagePullBackOff|ErrImagePull)[^\n]*/i,
+    "deploy",
+    (m) => `an image was not found (${m[0].trim()})`,
+  ],
+  [/violates PodSecurity[^\n]*/i, "deploy", (m) => `Pod Security refused a pod: ${m[0].trim()}`],
+];
+
+/**
+ * Turns what the engine reported (its error diagnostics, in order) into one reason in plain words,
+ * and the kind of failure. A failed image build keeps the build's last lines; nothing else of the
+ * engine's raw output is passed on.
+ */
+export function failureReason(diagnostics: readonly string[]): { reason: string; kind: FailureKind } {
+  const text = diagnostics.join("\n");
+  const build =
+    /image-([a-z0-9-]+)[^\n]*\n?([\s\S]*?(?:docker build|Step \d+\/\d+|returned a non-zero code|failed to solve)[\s\S]*)/i.exec(
+      text,
+    );
+  if (build) {
+    const tail = build[2]
+      .split("\n")
+      .map((line) => line.trimEnd())
+      .filter((line) => line.trim() && !/^\s*(error: )?running "/i.test(line))
+      .slice(-BUILD_TAIL_LINES)
+      .join("\n");
+    return { kind: "build", reason: `the image of service "${build[1]}" did not build:\n${tail}` };
+  }
+  for (const [pattern, kind, describe] of KUBERNETES_CAUSES) {
+    const match = text.match(pattern);
+    if (match) return { kind, reason: describe(match) };
+  }
+  const first = diagnostics.map((d) => d.trim()).find(Boolean);
+  return {
+    kind: "deploy",
+    reason: first ? `the deployment failed: ${firstLine(first)}` : "the deployment failed",
+  };
+}
+
+function firstLine(text: string): string {
+  const line = text.split("\n").find((l) => l.trim()) ?? text;
+  return line.length > 300 ? `${line.slice(0, 300)}…` : line;
+}

@@ -1,0 +1,219 @@
+import * as fs from "node:fs/promises";
+import * as path from "node:path";
+import {
+  ConcurrentUpdateError,
+  type EngineEvent,
+  LocalWorkspace,
+  Stack,
+  StackNotFoundError,
+} from "@pulumi/pulumi/automation";
+import type { ImageLoader } from "../../components/cluster/image-loader";
+import { runStackConfig } from "../../stacks/run-config";
+import { failureReason } from "./failure-reason";
+import { waitForPreviews } from "./preview-check";
+import {
+  type DeployRequest,
+  type DeployResult,
+  EngineFailure,
+  type EngineListener,
+  type RunEngine,
+} from "./run-engine";
+import { CheckoutError, checkoutSource } from "./source-checkout";
+import { clearStaleLock } from "./stale-lock";
+
+/** Where runs go: the platform's cluster, as the platform stack's outputs describe it. */
+export interface RunTarget {
+  readonly kubeconfig: string;
+  readonly kubeContext?: string;
+  readonly imageLoader: ImageLoader;
+  /** Host of preview URLs (default `localhost`). */
+  readonly previewHost?: string;
+}
+
+export interface PulumiRunEngineOptions {
+  /** The Pulumi project's folder (holds Pulumi.yaml); run stacks run its program with `reporunner:stack: run`. */
+  readonly projectDir: string;
+  /** Where each run's source is checked out (`<sourcesDir>/run-<id>`). */
+  readonly sourcesDir: string;
+  readonly target: RunTarget;
+  /** Environment of the Pulumi CLI: backend URL, passphrase, PULUMI_HOME, PATH to the plugins. */
+  readonly pulumiEnv: Readonly<Record<string, string>>;
+  /** How long the previews get to answer after the workloads are Ready (default 60 s). */
+  readonly previewTimeoutMs?: number;
+}
+
+const stackName = (runId: string) => `run-${runId}`;
+
+/**
+ * The Run API's engine: each run is a stack `run-<id>` of this Pulumi project, whose program the CLI
+ * starts in its own language host. Nothing here runs a Pulumi program in this process, so one worker
+ * can drive several runs at once (the SDK's runtime state is process-global: pulumi/pulumi#5449).
+ * This is the only module that imports `@pulumi/pulumi/automation`.
+ */
+export class PulumiRunEngine implements RunEngine {
+  private workspace?: Promise<LocalWorkspace>;
+
+  constructor(private readonly options: PulumiRunEngineOptions) {}
+
+  async deploy(
+    request: DeployRequest,
+    listener: EngineListener,
+    signal?: AbortSignal,
+  ): Promise<DeployResult> {
+    listener.phase("CLONING");
+    const sourceDir = path.join(this.options.sourcesDir, stackName(request.runId));
+    await fs.rm(sourceDir, { recursive: true, force: true });
+    let commitSha: string;
+    try {
+      ({ commitSha } = await checkoutSource({
+        repoUrl: request.repoUrl,
+        ref: request.ref,
+        dir: sourceDir,
+        token: request.token,
+        onProgress: (line) => listener.output(line),
+      }));
+    } catch (error) {
+      if (error instanceof CheckoutError) throw new EngineFailure(error.message, "source", { cause: error });
+      throw error;
+    }
+    listener.output(`checked out ${commitSha}`);
+
+    const workspace = await this.getWorkspace();
+    const stack = await this.selectOrCreate(workspace, request.runId, true);
+    const { target } = this.options;
+    // One call for all config: each separate call decrypts and rewrites the file (pulumi/pulumi#5453).
+    await stack.setAllConfig(
+      runStackConfig(
+        {
+          runId: request.runId,
+          sourceDir,
+          commitSha,
+          mode: request.mode,
+          previewHost: target.previewHost ?? "localhost",
+          imageLoader: target.imageLoader,
+          kubeContext: target.kubeContext,
+        },
+        { kubeconfig: target.kubeconfig, env: request.env },
+      ),
+    );
+
+    listener.phase("BUILDING");
+    const diagnostics: string[] = [];
+    let deploying = false;
+    const onEvent = (event: EngineEvent) => {
+      const type = event.resourcePreEvent?.metadata.type;
+      if (!deploying && type?.startsWith("kubernetes:")) {
+        deploying = true;
+        listener.phase("DEPLOYING");
+      }
+      const diagnostic = event.diagnosticEvent;
+      if (diagnostic?.severity === "error") diagnostics.push(diagnostic.message);
+    };
+    let outputs: Record<string, { value: unknown }>;
+    try {
+      const result = await stack.up({ onOutput: (text) => emitLines(text, listener), onEvent, signal });
+      outputs = result.outputs;
+    } catch (error) {
+      if (signal?.aborted) throw new EngineFailure("the run was cancelled", "cancelled", { cause: error });
+      if (error instanceof ConcurrentUpdateError) {
+        throw new EngineFailure("another update of this run is in progress", "conflict", { cause: error });
+      }
+      const { reason, kind } = failureReason(diagnostics);
+      throw new EngineFailure(reason, kind, { cause: error });
+    }
+
+    const previewUrls = (outputs.previewUrls?.value ?? {}) as Record<string, string>;
+    if (!deploying) listener.phase("DEPLOYING");
+    const silent = await waitForPreviews(previewUrls, this.options.previewTimeoutMs ?? 60_000, signal);
+    if (silent.length > 0) {
+      throw new EngineFailure(`the preview did not answer: ${silent.join(", ")}`, "deploy");
+    }
+    return {
+      commitSha,
+      namespace: String(outputs.namespace?.value ?? stackName(request.runId)),
+      previewUrls,
+      images: (outputs.images?.value ?? {}) as Record<string, string>,
+      warnings: (outputs.warnings?.value ?? []) as string[],
+    };
+  }
+
+  async destroy(runId: string, listener: EngineListener): Promise<void> {
+    const workspace = await this.getWorkspace();
+    const stack = await this.selectOrCreate(workspace, runId, false);
+    if (stack) {
+      const diagnostics: string[] = [];
+      try {
+        await stack.destroy({
+          onOutput: (text) => emitLines(text, listener),
+          onEvent: (event) => {
+            if (event.diagnosticEvent?.severity === "error") diagnostics.push(event.diagnosticEvent.message);
+          },
+        });
+      } catch (error) {
+        const { reason } = failureReason(diagnostics);
+        throw new EngineFailure(reason.replace("the deployment failed", "the destroy failed"), "engine", {
+          cause: error,
+        });
+      }
+      await workspace.removeStack(stackName(runId));
+    }
+    await fs.rm(path.join(this.options.sourcesDir, stackName(runId)), { recursive: true, force: true });
+  }
+
+  async cancel(runId: string): Promise<void> {
+    const workspace = await this.getWorkspace();
+    const stack = await this.selectOrCreate(workspace, runId, false);
+    if (!stack) return;
+    try {
+      await stack.cancel();
+    } catch {
+      // Self-managed backends cannot cancel remotely; a crashed worker's lock is removed instead.
+    }
+    await clearStaleLock(this.options.pulumiEnv.PULUMI_BACKEND_URL, stackName(runId));
+  }
+
+  async listRunStacks(): Promise<string[]> {
+    const workspace = await this.getWorkspace();
+    const stacks = await workspace.listStacks();
+    return stacks
+      .map((s) => s.name.split("/").pop()!)
+      .flatMap((name) => (name.startsWith("run-") ? [name.slice(4)] : []));
+  }
+
+  async ping(): Promise<void> {
+    const workspace = await this.getWorkspace();
+    await workspace.whoAmI();
+  }
+
+  private getWorkspace(): Promise<LocalWorkspace> {
+    this.workspace ??= LocalWorkspace.create({
+      workDir: this.options.projectDir,
+      envVars: { ...this.options.pulumiEnv },
+    });
+    return this.workspace;
+  }
+
+  private async selectOrCreate(workspace: LocalWorkspace, runId: string, create: true): Promise<Stack>;
+  private async selectOrCreate(
+    workspace: LocalWorkspace,
+    runId: string,
+    create: false,
+  ): Promise<Stack | undefined>;
+  private async selectOrCreate(
+    workspace: LocalWorkspace,
+    runId: string,
+    create: boolean,
+  ): Promise<Stack | undefined> {
+    try {
+      return await Stack.select(stackName(runId), workspace);
+    } catch (error) {
+      if (!(error instanceof StackNotFoundError)) throw error;
+      return create ? Stack.create(stackName(runId), workspace) : undefined;
+    }
+  }
+}
+
+/** Passes Pulumi's output on line by line, without the blank lines it pads with. */
+function emitLines(text: string, listener: EngineListener): void {
+  for (const line of text.split("\n")) if (line.trim()) listener.output(line.trimEnd());
+}

@@ -1,0 +1,106 @@
+import { PREVIEW_LABEL } from "./network-policies";
+import type { KubeObject, PublishedPort } from "./compose";
+
+/**
+ * Edits a run makes to its translated manifests before they are applied. Pure: each takes
+ * manifests and returns new ones, leaving the input unchanged.
+ */
+
+type Container = { image?: string; envFrom?: unknown[] };
+type PodSpec = { containers?: Container[]; initContainers?: Container[] };
+
+function podSpecOf(object: KubeObject): PodSpec | undefined {
+  const spec = object.spec as { template?: { spec?: PodSpec } } | undefined;
+  return object.kind === "Deployment" || object.kind === "StatefulSet" || object.kind === "Job"
+    ? spec?.template?.spec
+    : undefined;
+}
+
+function mapContainers(manifests: readonly KubeObject[], edit: (c: Container) => Container): KubeObject[] {
+  return manifests.map((object) => {
+    const copy = structuredClone(object);
+    const pod = podSpecOf(copy);
+    if (pod) {
+      pod.containers = pod.containers?.map(edit);
+      pod.initContainers = pod.initContainers?.map(edit);
+    }
+    return copy;
+  });
+}
+
+/** Points every container that runs a placeholder image at the image that was built for it. */
+export function replaceImages(
+  manifests: readonly KubeObject[],
+  built: ReadonlyMap<string, string>,
+): KubeObject[] {
+  return mapContainers(manifests, (c) =>
+    c.image && built.has(c.image) ? { ...c, image: built.get(c.image) } : c,
+  );
+}
+
+/**
+ * Gives every app container the run's environment from the Secret `secretName` (`envFrom`), so the
+ * values live only in that Secret; a variable the service sets itself in `env` wins, as Kubernetes
+ * gives `env` precedence over `envFrom`.
+ */
+export function addRunEnvironment(manifests: readonly KubeObject[], secretName: string): KubeObject[] {
+  return manifests.map((object) => {
+    const copy = structuredClone(object);
+    const pod = podSpecOf(copy);
+    if (pod) {
+      pod.containers = pod.containers?.map((c) => ({
+        ...c,
+        envFrom: [...(c.envFrom ?? []), { secretRef: { name: secretName } }],
+      }));
+    }
+    return copy;
+  });
+}
+
+/** A NodePort that makes one published port reachable from this machine. */
+export interface PreviewPort {
+  readonly service: string;
+  /** The NodePort Service created for the preview. */
+  readonly previewServiceName: string;
+  readonly port: number;
+}
+
+/**
+ * For every TCP port compose would publish, a NodePort Service beside the service's own, and the
+ * preview label on the pods behind it, so the run's network policy lets the preview in.
+ */
+export function addPreviews(
+  manifests: readonly KubeObject[],
+  published: readonly PublishedPort[],
+): { manifests: KubeObject[]; previews: PreviewPort[] } {
+  const result = manifests.map((o) => structuredClone(o));
+  const previews: PreviewPort[] = [];
+  for (const port of published.filter((p) => p.protocol.toUpperCase() === "TCP")) {
+    const service = result.find((o) => o.kind === "Service" && o.metadata.name === port.serviceName);
+    const selector = (service?.spec as { selector?: Record<string, string> } | undefined)?.selector;
+    if (!service || !selector) continue;
+    const previewServiceName = `${port.serviceName}-preview-${port.port}`;
+    if (previews.some((p) => p.previewServiceName === previewServiceName)) continue;
+    result.push({
+      apiVersion: "v1",
+      kind: "Service",
+      metadata: { ...service.metadata, name: previewServiceName },
+      spec: {
+        type: "NodePort",
+        selector,
+        ports: [{ name: "preview", port: port.port, targetPort: port.port, protocol: "TCP" }],
+      },
+    });
+    for (const object of result) {
+      const template = (
+        object.spec as { template?: { metadata?: { labels?: Record<string, string> } } } | undefined
+      )?.template;
+      const labels = template?.metadata?.labels;
+      if (podSpecOf(object) && labels && Object.entries(selector).every(([k, v]) => labels[k] === v)) {
+        labels[PREVIEW_LABEL] = "true";
+      }
+    }
+    previews.push({ service: port.service, previewServiceName, port: port.port });
+  }
+  return { manifests: result, previews };
+}

@@ -1,0 +1,157 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import type { ImageLoader } from "../cluster/image-loader";
+import { runLabels } from "../labels";
+import { createImageBuilds } from "./image-builds";
+import { addPreviews, addRunEnvironment, replaceImages } from "./manifest-edits";
+import { DEFAULT_RUN_QUOTA, type RunQuota } from "./quota";
+import { createSandbox, runNamespaceName } from "./sandbox";
+import type { SourceMode } from "./source/detect";
+import { translateSource } from "./translate-source";
+import { createWorkloads } from "./workloads";
+
+export const REPO_RUN_TYPE = "reporunner:run:RepoRun";
+
+/** The Secret that holds the run's environment; every app container reads it with `envFrom`. */
+export const RUN_ENV_SECRET = "run-env";
+
+/** Run ids are short, lowercase and DNS-safe: they name the stack and the namespace. */
+export const RUN_ID_PATTERN = /^[a-z0-9]{8,12}$/;
+
+export interface RepoRunArgs {
+  /** `[a-z0-9]{8,12}`; the namespace is `run-<id>`. */
+  readonly runId: string;
+  /** The repository, checked out at `commitSha` by the caller. */
+  readonly sourceDir: string;
+  /** The commit that is checked out; reported in the outputs. */
+  readonly commitSha: string;
+  /** `auto` (default: compose file first, then Dockerfile), `dockerfile` or `compose`. */
+  readonly mode?: SourceMode;
+  /** The cluster's provider; every object of the run is created through it. */
+  readonly provider: k8s.Provider;
+  /** How built images reach the nodes (`LocalCluster.imageLoader`). */
+  readonly imageLoader: ImageLoader;
+  /** Host of the preview URLs (default `localhost`). */
+  readonly previewHost?: string;
+  /** Environment added to every container, and the values of `${VAR}` in a compose file. */
+  readonly env?: Readonly<Record<string, string>>;
+  /** Compose profiles to enable. */
+  readonly profiles?: readonly string[];
+  /** Quota of the run's namespace (default `DEFAULT_RUN_QUOTA`). */
+  readonly quota?: Partial<RunQuota>;
+  /** Image with `sh` and `nc` for the containers that wait on dependencies (default `busybox:latest`). */
+  readonly waitImage?: string;
+}
+
+/**
+ * One repository run: translate its Dockerfile or compose file, build and load its images, make an
+ * isolated namespace, deploy the workloads (Pulumi waits until every one is Ready) and publish a
+ * preview URL for every port the repository exposes.
+ */
+export class RepoRun extends pulumi.ComponentResource {
+  public readonly namespace: pulumi.Output<string>;
+  public readonly commitSha: pulumi.Output<string>;
+  /** Service → image reference that runs. */
+  public readonly images: pulumi.Output<Record<string, string>>;
+  /** Service → URL reachable from this machine. */
+  public readonly previewUrls: pulumi.Output<Record<string, string>>;
+  /** What translated imperfectly, and why the namespace is not `restricted` if it is not. */
+  public readonly warnings: pulumi.Output<string[]>;
+  /** The Pod Security level the namespace enforces. */
+  public readonly podSecurity: pulumi.Output<string>;
+
+  constructor(name: string, args: RepoRunArgs, opts?: pulumi.ComponentResourceOptions) {
+    super(REPO_RUN_TYPE, name, {}, opts);
+    if (!RUN_ID_PATTERN.test(args.runId)) {
+      throw new pulumi.ResourceError(`runId must match ${RUN_ID_PATTERN}, got "${args.runId}"`, this);
+    }
+    let translation: ReturnType<typeof translateSource>;
+    try {
+      translation = translateSource(args.sourceDir, {
+        runId: args.runId,
+        mode: args.mode ?? "auto",
+        environment: args.env,
+        profiles: args.profiles,
+        waitImage: args.waitImage,
+      });
+    } catch (error) {
+      throw new pulumi.ResourceError((error as Error).message, this);
+    }
+
+    const images = createImageBuilds(
+      name,
+      { sourceDir: args.sourceDir, builds: translation.images, loader: args.imageLoader },
+      this,
+    );
+    const withPreviews = addPreviews(
+      addRunEnvironment(replaceImages(translation.manifests, images.references), RUN_ENV_SECRET),
+      translation.published,
+    );
+    const sandbox = createSandbox(
+      name,
+      {
+        runId: args.runId,
+        podSecurity: translation.podSecurity.level,
+        quota: { ...DEFAULT_RUN_QUOTA, ...args.quota },
+      },
+      this,
+      args.provider,
+    );
+    const runEnv = new k8s.core.v1.Secret(
+      `${name}-env`,
+      {
+        metadata: {
+          name: RUN_ENV_SECRET,
+          namespace: runNamespaceName(args.runId),
+          labels: runLabels(args.runId, "env"),
+        },
+        stringData: pulumi.secret(args.env ?? {}),
+      },
+      { parent: this, provider: args.provider, dependsOn: sandbox.ready },
+    );
+    const resources = createWorkloads(name, withPreviews.manifests, this, args.provider, [
+      ...sandbox.ready,
+      runEnv,
+      ...images.commands,
+    ]);
+
+    const host = args.previewHost ?? "localhost";
+    const urls = withPreviews.previews.map((preview) => {
+      const service = resources.get(`Service/${preview.previewServiceName}`) as k8s.core.v1.Service;
+      return service.spec.ports[0].nodePort.apply((nodePort) => ({
+        service: preview.service,
+        port: preview.port,
+        url: `http://${host}:${nodePort}`,
+      }));
+    });
+    this.namespace = pulumi.output(runNamespaceName(args.runId));
+    this.commitSha = pulumi.output(args.commitSha);
+    this.images = pulumi.output(images.byService);
+    this.previewUrls = pulumi.all(urls).apply(previewUrlsByName);
+    this.warnings = pulumi.output([
+      ...translation.warnings.map((w: { path: string; message: string }) => `${w.path}: ${w.message}`),
+      ...(translation.podSecurity.level === "baseline"
+        ? [`Pod Security is baseline, not restricted: ${translation.podSecurity.reasons.join("; ")}`]
+        : []),
+    ]);
+    this.podSecurity = pulumi.output(translation.podSecurity.level);
+    this.registerOutputs({
+      namespace: this.namespace,
+      commitSha: this.commitSha,
+      images: this.images,
+      previewUrls: this.previewUrls,
+      warnings: this.warnings,
+      podSecurity: this.podSecurity,
+    });
+  }
+}
+
+/** `web` for a service's first preview port, `web:8443` for the others. */
+function previewUrlsByName(
+  previews: { service: string; port: number; url: string }[],
+): Record<string, string> {
+  const urls: Record<string, string> = {};
+  for (const preview of previews)
+    urls[preview.service in urls ? `${preview.service}:${preview.port}` : preview.service] = preview.url;
+  return urls;
+}

@@ -1,0 +1,39 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { RepoRun } from "../components/run/repo-run";
+import type { RunConfig } from "./run-config";
+
+/**
+ * A run stack (`run-<id>`): one RepoRun on the platform's cluster. The Run API creates, updates and
+ * destroys these stacks through the Automation API; `pulumi up -s run-<id>` works by hand too.
+ */
+export function run(config: RunConfig) {
+  const provider = new k8s.Provider("cluster", {
+    kubeconfig: config.kubeconfig,
+    context: config.kubeContext,
+    // A run's cluster may be gone (kind deleted): destroying the run must still finish.
+    deleteUnreachable: true,
+  });
+  const repoRun = new RepoRun(`run-${config.runId}`, {
+    runId: config.runId,
+    sourceDir: config.sourceDir,
+    commitSha: config.commitSha,
+    mode: config.mode,
+    provider,
+    imageLoader: config.imageLoader,
+    previewHost: config.previewHost,
+    env: config.env,
+    profiles: config.profiles,
+    waitImage: config.waitImage,
+  });
+  return {
+    namespace: repoRun.namespace,
+    commitSha: repoRun.commitSha,
+    images: repoRun.images,
+    previewUrls: repoRun.previewUrls,
+    warnings: repoRun.warnings,
+    podSecurity: repoRun.podSecurity,
+  };
+}
+
+export type RunOutputs = pulumi.Unwrap<ReturnType<typeof run>>;
