@@ -4,9 +4,11 @@ import type { ImageLoader } from "../cluster/image-loader";
 import { runLabels } from "../labels";
 import { createImageBuilds } from "./image-builds";
 import { addPreviews, addRunEnvironment, replaceImages } from "./manifest-edits";
+import { addMigrationJobs } from "./migration-jobs";
 import { DEFAULT_RUN_QUOTA, type RunQuota } from "./quota";
 import { createSandbox, runNamespaceName } from "./sandbox";
 import type { SourceMode } from "./source/detect";
+import { detectMigrations } from "./source/migrations";
 import { translateSource } from "./translate-source";
 import { createWorkloads } from "./workloads";
 
@@ -83,8 +85,13 @@ export class RepoRun extends pulumi.ComponentResource {
       { sourceDir: args.sourceDir, builds: translation.images, loader: args.imageLoader },
       this,
     );
+    const migrations = addMigrationJobs(
+      replaceImages(translation.manifests, images.references),
+      detectMigrations(args.sourceDir),
+      translation.images,
+    );
     const withPreviews = addPreviews(
-      addRunEnvironment(replaceImages(translation.manifests, images.references), RUN_ENV_SECRET),
+      addRunEnvironment(migrations.manifests, RUN_ENV_SECRET),
       translation.published,
     );
     const sandbox = createSandbox(
@@ -130,6 +137,7 @@ export class RepoRun extends pulumi.ComponentResource {
     this.previewUrls = pulumi.all(urls).apply(previewUrlsByName);
     this.warnings = pulumi.output([
       ...translation.warnings.map((w: { path: string; message: string }) => `${w.path}: ${w.message}`),
+      ...migrations.notes,
       ...(translation.podSecurity.level === "baseline"
         ? [`Pod Security is baseline, not restricted: ${translation.podSecurity.reasons.join("; ")}`]
         : []),

@@ -183,3 +183,21 @@ describe("RepoRun of a compose repository", () => {
     expect(() => runOf("three-tier", { runId: "Bad_Id" })).toThrow(/runId must match/);
   });
 });
+
+describe("RepoRun's database migrations", () => {
+  it("runs a detected Prisma migration as a Job in the app's image, with the app's environment", async () => {
+    const run = runOf("prisma-app");
+    await settle();
+    const images = await resolveOutput(run.images);
+    const job = findCreated("kubernetes:batch/v1:Job", "run-abc12345-job-app-migrate-prisma").inputs;
+    const container = job.spec.template.spec.containers[0];
+    expect(container.image).toBe(images.app);
+    expect(container.command).toEqual(["sh", "-c", "exec npx prisma migrate deploy"]);
+    expect(container.envFrom).toContainEqual({ secretRef: { name: "run-env" } });
+    expect(container.readinessProbe).toBeUndefined();
+    expect(job.spec.template.spec.restartPolicy).toBe("Never");
+    expect((await resolveOutput(run.warnings)).join("\n")).toMatch(
+      /prisma migrations found .*Job app-migrate-prisma/,
+    );
+  });
+});
