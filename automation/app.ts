@@ -1,0 +1,89 @@
+/**
+ * `createApp(deps)`: the Express application, built from its dependencies and connecting to nothing
+ * itself. Order matters: secure headers and request logs, the unauthenticated probes, then bearer
+ * authentication, the per-token rate limit, the body parser (so an unauthenticated caller cannot make
+ * us read a body), the run routes, and the one error middleware.
+ */
+import express from "express";
+import helmet from "helmet";
+import type Redis from "ioredis";
+import { pinoHttp } from "pino-http";
+import type { LevelWithSilent, Logger } from "pino";
+import type { TokenTable } from "./config";
+import { authenticate } from "./api/auth";
+import { AppError, errorMiddleware } from "./api/errors";
+import { rateLimitPerToken } from "./api/rate-limit";
+import { healthRoutes, type ReadinessCheck } from "./api/routes-health";
+import { runRoutes } from "./api/routes-runs";
+import type { EventLog } from "./bus/event-log";
+import type { RunService } from "./runs/service";
+import type { RunStore } from "./runs/store";
+import type { WorkloadLogs } from "./runs/workload-logs";
+
+/** Everything the HTTP layer needs, built by `server.ts` (or a test). */
+export interface AppDeps {
+  readonly logger: Logger;
+  readonly service: RunService;
+  readonly store: RunStore;
+  readonly events: EventLog;
+  readonly logs: WorkloadLogs;
+  /** Rate-limit counters live here. */
+  readonly redis: Redis;
+  readonly tokens: TokenTable;
+  readonly readiness: readonly ReadinessCheck[];
+  readonly rateLimitPerMinute: number;
+  readonly bodyLimitBytes: number;
+  readonly sseHeartbeatMs: number;
+  readonly ssePollMs?: number;
+}
+
+/** Builds the application. */
+export function createApp(deps: AppDeps): express.Express {
+  const app = express();
+  app.disable("x-powered-by");
+  app.set("trust proxy", false);
+  app.set("etag", false);
+
+  app.use(
+    pinoHttp<express.Request, express.Response, never>({
+      logger: deps.logger,
+      // Only what identifies a request: never headers (tokens) or bodies (env values).
+      serializers: {
+        req: (req: { id: unknown; method: string; url: string }) => ({
+          id: req.id,
+          method: req.method,
+          url: req.url.split("?")[0],
+        }),
+        res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
+      },
+      customLogLevel: (_req, res, err): LevelWithSilent => (err || res.statusCode >= 500 ? "error" : "info"),
+      autoLogging: { ignore: (req) => req.url === "/healthz" || req.url === "/readyz" },
+    }),
+  );
+  app.use(helmet());
+
+  app.use(healthRoutes(deps.readiness));
+  app.use(authenticate(deps.tokens));
+  app.use(rateLimitPerToken(deps.redis, deps.rateLimitPerMinute));
+  app.use(
+    express.json({
+      limit: deps.bodyLimitBytes,
+      strict: true,
+      type: ["application/json", "application/*+json"],
+    }),
+  );
+  app.use(
+    runRoutes({
+      service: deps.service,
+      store: deps.store,
+      events: deps.events,
+      logs: deps.logs,
+      sse: { logger: deps.logger, heartbeatMs: deps.sseHeartbeatMs, pollMs: deps.ssePollMs },
+    }),
+  );
+  app.use((req, _res, next) => {
+    next(new AppError("not_found", `no route for ${req.method} ${req.path}`.slice(0, 200), 404, "path"));
+  });
+  app.use(errorMiddleware(deps.logger));
+  return app;
+}

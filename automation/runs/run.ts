@@ -1,0 +1,58 @@
+/** The run record as the store keeps it. */
+import type { RunState } from "./states";
+
+/** How the engine should find what to build. */
+export type RunMode = "auto" | "dockerfile" | "compose";
+
+/** One step of a run's history. */
+export interface Transition {
+  readonly from: RunState | null;
+  readonly to: RunState;
+  readonly at: Date;
+  readonly reason?: string;
+}
+
+/** When a phase started and ended. */
+export interface PhaseTiming {
+  startedAt: Date;
+  endedAt?: Date;
+}
+
+/** What a job asks a worker to do with a run. */
+export type JobAction = "deploy" | "destroy";
+
+/** A run, as stored in MongoDB `runs` (its `_id` is the run id). */
+export interface RunRecord {
+  _id: string;
+  owner: string;
+  repoUrl: string;
+  ref: string | null;
+  mode: RunMode;
+  /** Extra environment for the workloads; returned to clients by key only, never logged. */
+  env: Record<string, string>;
+  ttlSeconds: number;
+  status: RunState;
+  reason: string | null;
+  commitSha: string | null;
+  namespace: string | null;
+  previewUrls: Record<string, string>;
+  images: Record<string, string>;
+  warnings: string[];
+  phases: Partial<Record<RunState, PhaseTiming>>;
+  history: Transition[];
+  /** The worker (consumer name) that holds the run's current job; only it writes an in-flight run. */
+  holder: string | null;
+  /** When the holder last showed it is alive; a claimer leaves a job alone while this is recent. */
+  heartbeatAt?: Date | null;
+  /** Interrupted attempts of the current job (crashes, shutdowns). */
+  attempt: number;
+  cancelRequested: boolean;
+  destroyRequested: boolean;
+  /** Set when the TTL reaper started the destroy: the run ends EXPIRED, not DESTROYED. */
+  expiring: boolean;
+  /** When the job was put on `runs:jobs`; null until then (the sweeper re-enqueues stragglers). */
+  enqueuedAt: Date | null;
+  createdAt: Date;
+  updatedAt: Date;
+  expiresAt: Date;
+}

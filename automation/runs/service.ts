@@ -1,0 +1,279 @@
+/**
+ * The run lifecycle as users drive it: create, list, read, delete, cancel, redeploy. It never sees a
+ * request or a response; it takes an owner and validated input and returns records or throws
+ * AppErrors. Everything a worker does lives in `workers/`.
+ */
+import { createHash } from "node:crypto";
+import type { Logger } from "pino";
+import { AppError } from "../api/errors";
+import type { CreateRunInput, ListRunsQuery } from "../api/schemas";
+import type { EventLog } from "../bus/event-log";
+import type { JobQueue } from "../bus/job-queue";
+import { newRunId } from "./ids";
+import type { JobAction, RunRecord } from "./run";
+import type { RunState } from "./states";
+import type { RunStore, StoredRun, TransitionResult } from "./store";
+import { checkRepoUrl, type Resolver, type UrlPolicyOptions } from "./url-policy";
+
+/** What the service needs. */
+export interface RunServiceDeps {
+  readonly store: RunStore;
+  readonly queue: JobQueue;
+  readonly events: EventLog;
+  /** Round trip to Redis, so that a write is refused before anything is stored when Redis is down. */
+  readonly queueReady: () => Promise<void>;
+  readonly logger: Logger;
+  readonly urlPolicy: UrlPolicyOptions;
+  readonly resolver?: Resolver;
+  readonly defaultTtlSeconds: number;
+  readonly maxTtlSeconds: number;
+  readonly now?: () => Date;
+}
+
+/** The outcome of a create: the run, and whether an earlier request with the same key made it. */
+export interface Created {
+  readonly run: StoredRun;
+  readonly replayed: boolean;
+}
+
+const DEPLOYING: readonly RunState[] = ["CLONING", "BUILDING", "DEPLOYING"];
+
+function notFound(): AppError {
+  return new AppError("run_not_found", "no such run", 404, "id");
+}
+
+function conflict(code: string, message: string): AppError {
+  return new AppError(code, message, 409, "status");
+}
+
+/** The run service. */
+export class RunService {
+  private readonly now: () => Date;
+
+  constructor(private readonly deps: RunServiceDeps) {
+    this.now = deps.now ?? (() => new Date());
+  }
+
+  /** Stores a QUEUED run and puts its deploy job on the queue; honours an Idempotency-Key. */
+  async create(owner: string, input: CreateRunInput, idempotencyKey?: string): Promise<Created> {
+    const { store } = this.deps;
+    const ttl = input.ttl ?? this.deps.defaultTtlSeconds;
+    if (ttl > this.deps.maxTtlSeconds) {
+      throw new AppError(
+        "ttl_too_long",
+        `ttl must be at most ${this.deps.maxTtlSeconds} seconds`,
+        422,
+        "ttl",
+      );
+    }
+    const repoUrl = await checkRepoUrl(input.repoUrl, this.deps.urlPolicy, this.deps.resolver);
+    await this.deps.queueReady();
+
+    let id = newRunId();
+    if (idempotencyKey !== undefined) {
+      const hash = requestHash(input);
+      const earlier = await store.reserveIdempotencyKey(owner, idempotencyKey, hash, id);
+      if (earlier) {
+        if (earlier.requestHash !== hash) {
+          throw new AppError(
+            "idempotency_key_reused",
+            "this Idempotency-Key was used with a different request",
+            422,
+            "Idempotency-Key",
+          );
+        }
+        const run = await store.getOwned(owner, earlier.runId);
+        if (run) return { run, replayed: true };
+        // The earlier attempt reserved the key but stored nothing: finish it under the same id.
+        id = earlier.runId;
+      }
+    }
+
+    const at = this.now();
+    const record: RunRecord = {
+      _id: id,
+      owner,
+      repoUrl,
+      ref: input.ref ?? null,
+      mode: input.mode,
+      env: input.env,
+      ttlSeconds: ttl,
+      status: "QUEUED",
+      reason: null,
+      commitSha: null,
+      namespace: null,
+      previewUrls: {},
+      images: {},
+      warnings: [],
+      phases: {},
+      history: [{ from: null, to: "QUEUED", at }],
+      holder: null,
+      attempt: 0,
+      cancelRequested: false,
+      destroyRequested: false,
+      expiring: false,
+      enqueuedAt: null,
+      createdAt: at,
+      updatedAt: at,
+      expiresAt: new Date(at.getTime() + ttl * 1000),
+    };
+    const run = await store.insert(record);
+    try {
+      return { run: await this.enqueue(run, "deploy"), replayed: false };
+    } catch (err) {
+      // Not queued means not created: undo, so that the client's retry starts from nothing.
+      await store.removeUnqueued(id).catch(() => undefined);
+      if (idempotencyKey !== undefined)
+        await store.releaseIdempotencyKey(owner, idempotencyKey).catch(() => undefined);
+      throw err;
+    }
+  }
+
+  /** A page of the owner's runs. */
+  async list(owner: string, query: ListRunsQuery) {
+    const page = await this.deps.store.list(owner, query);
+    if ("badCursor" in page)
+      throw new AppError("invalid_cursor", "cursor is not one this API wrote", 400, "cursor");
+    return page;
+  }
+
+  /** One of the owner's runs; another owner's run is "not found", never "forbidden". */
+  async get(owner: string, id: string): Promise<StoredRun> {
+    const run = await this.deps.store.getOwned(owner, id);
+    if (!run) throw notFound();
+    return run;
+  }
+
+  /**
+   * Destroys a run's stack. A settled or queued run goes to DESTROYING with a destroy job; a run being
+   * deployed is asked to stop, and its worker destroys it (only the job's holder writes its stack).
+   */
+  async destroy(owner: string, id: string): Promise<StoredRun> {
+    await this.deps.queueReady();
+    for (let tries = 0; tries < 5; tries++) {
+      const run = await this.get(owner, id);
+      if (run.status === "DESTROYING" || run.status === "DESTROYED" || run.status === "EXPIRED") return run;
+      if (DEPLOYING.includes(run.status)) {
+        const asked = await this.deps.store.patch(
+          id,
+          { destroyRequested: true, cancelRequested: true },
+          { inStates: DEPLOYING },
+        );
+        if (asked) return asked;
+        continue;
+      }
+      const moved = await this.deps.store.transition(id, "DESTROYING", {
+        holder: null,
+        reason: "deleted by the owner",
+        set: { enqueuedAt: null, cancelRequested: false },
+      });
+      if (moved.ok) return this.afterTransition(moved, "destroy");
+    }
+    throw conflict("run_busy", "the run changed state repeatedly; retry");
+  }
+
+  /** Cancels a queued run at once, or asks the worker deploying it to stop. */
+  async cancel(owner: string, id: string): Promise<StoredRun> {
+    for (let tries = 0; tries < 5; tries++) {
+      const run = await this.get(owner, id);
+      if (run.status === "CANCELLED") return run;
+      if (run.status === "QUEUED") {
+        const moved = await this.deps.store.transition(id, "CANCELLED", {
+          from: ["QUEUED"],
+          holder: null,
+          reason: "cancelled by the owner",
+        });
+        if (moved.ok) {
+          await this.emitState(moved.run);
+          return moved.run;
+        }
+        continue;
+      }
+      if (DEPLOYING.includes(run.status)) {
+        const asked = await this.deps.store.patch(id, { cancelRequested: true }, { inStates: DEPLOYING });
+        if (asked) return asked;
+        continue;
+      }
+      throw conflict("not_cancellable", `a run in state ${run.status} has no update to cancel`);
+    }
+    throw conflict("run_busy", "the run changed state repeatedly; retry");
+  }
+
+  /** Deploys the run's ref again (its newest commit), from READY, FAILED or CANCELLED. */
+  async redeploy(owner: string, id: string): Promise<StoredRun> {
+    await this.deps.queueReady();
+    const run = await this.get(owner, id);
+    if (!["READY", "FAILED", "CANCELLED"].includes(run.status)) {
+      throw conflict("not_redeployable", `a run in state ${run.status} cannot be redeployed`);
+    }
+    const at = this.now();
+    const moved = await this.deps.store.transition(id, "QUEUED", {
+      from: ["READY", "FAILED", "CANCELLED"],
+      holder: null,
+      reason: "redeploy requested by the owner",
+      set: {
+        reason: null,
+        attempt: 0,
+        cancelRequested: false,
+        destroyRequested: false,
+        enqueuedAt: null,
+        expiresAt: new Date(at.getTime() + run.ttlSeconds * 1000),
+      },
+    });
+    if (!moved.ok) throw conflict("run_busy", "the run changed state; retry");
+    return this.afterTransition(moved, "deploy");
+  }
+
+  private async afterTransition(
+    moved: TransitionResult & { ok: true },
+    action: JobAction,
+  ): Promise<StoredRun> {
+    await this.emitState(moved.run);
+    // If Redis fails right here, the run keeps enqueuedAt null and the reaper queues it later.
+    return this.enqueue(moved.run, action);
+  }
+
+  private async enqueue(run: StoredRun, action: JobAction): Promise<StoredRun> {
+    await this.deps.queue.enqueue(run._id, action);
+    const marked = await this.deps.store.patch(
+      run._id,
+      { enqueuedAt: this.now() },
+      { inStates: [run.status] },
+    );
+    if (run.status === "QUEUED" && action === "deploy" && run.history.length === 1) await this.emitState(run);
+    return marked ?? run;
+  }
+
+  private async emitState(run: StoredRun): Promise<void> {
+    await emitState(this.deps.events, this.deps.logger, run);
+  }
+}
+
+/** Appends a state event; the record is the source of truth, so a lost event is logged, not fatal. */
+export async function emitState(
+  events: EventLog,
+  logger: Logger,
+  run: Pick<RunRecord, "_id" | "status" | "reason" | "updatedAt">,
+): Promise<void> {
+  try {
+    await events.append(run._id, "state", {
+      status: run.status,
+      reason: run.reason ?? undefined,
+      at: run.updatedAt.toISOString(),
+    });
+  } catch (err) {
+    logger.warn({ runId: run._id, err: (err as Error).message }, "could not append a state event");
+  }
+}
+
+/** A stable digest of a create request, to tell a retry from a different request with the same key. */
+function requestHash(input: CreateRunInput): string {
+  const canonical = JSON.stringify([
+    input.repoUrl,
+    input.ref ?? null,
+    input.mode,
+    input.ttl ?? null,
+    Object.entries(input.env).sort(([a], [b]) => (a < b ? -1 : 1)),
+  ]);
+  return createHash("sha256").update(canonical).digest("hex");
+}

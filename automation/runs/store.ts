@@ -1,0 +1,312 @@
+/**
+ * The run store: MongoDB collection `runs`. Every status change is a compare-and-set on the record's
+ * status and version, checked against the transition table first, so no illegal transition can be
+ * written and two writers cannot both win.
+ */
+import { createHash } from "node:crypto";
+import type { Collection, Db, Filter } from "mongodb";
+import { MongoServerError } from "mongodb";
+import type { Logger } from "pino";
+import { mongoCall } from "../dependencies";
+import type { RunRecord } from "./run";
+import { canTransition, RUN_STATES, type RunState } from "./states";
+
+/** A stored record plus its write counter (the compare-and-set's second half). */
+export type StoredRun = RunRecord & { version: number };
+
+/** The idempotency record of one (owner, Idempotency-Key) pair. */
+interface IdempotencyRecord {
+  _id: string;
+  owner: string;
+  runId: string;
+  requestHash: string;
+  createdAt: Date;
+}
+
+/** Fields a transition may set besides the status. */
+export type RunPatch = Partial<
+  Omit<RunRecord, "_id" | "status" | "history" | "phases" | "owner" | "createdAt">
+>;
+
+/** What a transition asks for beyond `to`. */
+export interface TransitionOptions {
+  /** Only when the run is in one of these states (a narrower check than the transition table). */
+  readonly from?: readonly RunState[];
+  /** Only when this worker holds the run (`null`: only when nobody does). */
+  readonly holder?: string | null;
+  readonly reason?: string;
+  readonly set?: RunPatch;
+}
+
+/** The outcome of a transition: the record after it, or why it was refused. */
+export type TransitionResult =
+  { ok: true; run: StoredRun } | { ok: false; why: "not-found" | "illegal" | "conflict"; run?: StoredRun };
+
+const PHASES: readonly RunState[] = ["CLONING", "BUILDING", "DEPLOYING", "DESTROYING"];
+const DUPLICATE_KEY = 11000;
+
+/** The `$jsonSchema` the collection is created with, where the server supports validators. */
+export const RUNS_VALIDATOR = {
+  $jsonSchema: {
+    bsonType: "object",
+    required: ["_id", "owner", "repoUrl", "status", "createdAt", "updatedAt", "expiresAt", "version"],
+    properties: {
+      _id: { bsonType: "string", pattern: "^[a-z0-9]{8,12}$" },
+      owner: { bsonType: "string" },
+      repoUrl: { bsonType: "string" },
+      status: { enum: [...RUN_STATES] },
+      createdAt: { bsonType: "date" },
+      updatedAt: { bsonType: "date" },
+      expiresAt: { bsonType: "date" },
+      version: { bsonType: ["int", "long", "double"] },
+    },
+  },
+};
+
+/** Opaque page cursor: the last item's createdAt and id. */
+function encodeCursor(run: RunRecord): string {
+  return Buffer.from(JSON.stringify([run.createdAt.getTime(), run._id])).toString("base64url");
+}
+
+function decodeCursor(cursor: string): [Date, string] | undefined {
+  try {
+    const [t, id] = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8")) as unknown[];
+    if (typeof t === "number" && Number.isFinite(t) && typeof id === "string") return [new Date(t), id];
+  } catch {
+    // fall through: a cursor we did not write
+  }
+  return undefined;
+}
+
+/**
+ * Serialises the read-modify-write of one record across processes. MongoDB applies a single-document
+ * update atomically, but FerretDB v1 reads, modifies and writes the whole document back without
+ * isolation, so two concurrent compare-and-sets can both "win" and one update is lost. The runtime
+ * passes a Redis lock per run id; without one (a test) the store relies on the server alone.
+ */
+export type RecordLock = <T>(id: string, fn: () => Promise<T>) => Promise<T>;
+
+/** The MongoDB-backed run store. Construct with a `Db`; call `init()` once before use. */
+export class RunStore {
+  private readonly runs: Collection<StoredRun>;
+  private readonly idempotency: Collection<IdempotencyRecord>;
+  /** Whether the server enforces `RUNS_VALIDATOR` (FerretDB v1 does not; the service does anyway). */
+  serverValidation = false;
+
+  constructor(
+    private readonly db: Db,
+    private readonly logger: Logger,
+    private readonly now: () => Date = () => new Date(),
+    private readonly lock: RecordLock = (_id, fn) => fn(),
+  ) {
+    this.runs = db.collection<StoredRun>("runs");
+    this.idempotency = db.collection<IdempotencyRecord>("idempotency");
+  }
+
+  /** Creates the collections, their validator where supported, and the indexes. Idempotent. */
+  async init(): Promise<void> {
+    await mongoCall(async () => {
+      this.serverValidation = await this.applyValidator();
+      await this.runs.createIndex({ owner: 1, createdAt: -1 }, { name: "owner_createdAt" });
+      await this.runs.createIndex({ status: 1 }, { name: "status" });
+      await this.runs.createIndex({ expiresAt: 1 }, { name: "expiresAt" });
+      await this.idempotency.createIndex({ createdAt: 1 }, { name: "createdAt" });
+    });
+  }
+
+  private async applyValidator(): Promise<boolean> {
+    const exists = (await this.db.listCollections({ name: "runs" }, { nameOnly: true }).toArray()).length > 0;
+    try {
+      if (exists)
+        await this.db.command({ collMod: "runs", validator: RUNS_VALIDATOR, validationLevel: "strict" });
+      else await this.db.createCollection("runs", { validator: RUNS_VALIDATOR, validationLevel: "strict" });
+      return true;
+    } catch (err) {
+      if (!(err instanceof MongoServerError)) throw err;
+      // FerretDB v1 answers NotImplemented / unknown command / unknown field: keep going without the
+      // server-side validator; the service validates every record it writes.
+      this.logger.warn(
+        { code: err.code, reason: err.message.slice(0, 120) },
+        "the database does not support collection validators",
+      );
+      if (!exists) await this.db.createCollection("runs").catch(() => undefined);
+      return false;
+    }
+  }
+
+  /** Inserts a new run. */
+  async insert(run: RunRecord): Promise<StoredRun> {
+    const stored: StoredRun = { ...run, version: 1 };
+    await mongoCall(() => this.runs.insertOne(stored));
+    return stored;
+  }
+
+  /** A run by id, whoever owns it (workers, sweepers). */
+  async get(id: string): Promise<StoredRun | null> {
+    return mongoCall(() => this.runs.findOne({ _id: id }));
+  }
+
+  /** A run by id if `owner` owns it: other owners' runs do not exist for them. */
+  async getOwned(owner: string, id: string): Promise<StoredRun | null> {
+    return mongoCall(() => this.runs.findOne({ _id: id, owner }));
+  }
+
+  /** A page of an owner's runs, newest first. */
+  async list(
+    owner: string,
+    query: { status?: readonly RunState[]; limit: number; cursor?: string },
+  ): Promise<{ items: StoredRun[]; nextCursor: string | null } | { badCursor: true }> {
+    const filter: Filter<StoredRun> = { owner };
+    if (query.status?.length) filter.status = { $in: [...query.status] };
+    if (query.cursor) {
+      const c = decodeCursor(query.cursor);
+      if (!c) return { badCursor: true };
+      filter.$or = [{ createdAt: { $lt: c[0] } }, { createdAt: c[0], _id: { $lt: c[1] } }];
+    }
+    const items = await mongoCall(() =>
+      this.runs
+        .find(filter)
+        .sort({ createdAt: -1, _id: -1 })
+        .limit(query.limit + 1)
+        .toArray(),
+    );
+    const more = items.length > query.limit;
+    const page = more ? items.slice(0, query.limit) : items;
+    return { items: page, nextCursor: more ? encodeCursor(page[page.length - 1]!) : null };
+  }
+
+  /**
+   * Moves a run to `to` if the transition table allows it from the run's current state and nobody
+   * wrote the run in between (compare-and-set on status and version).
+   */
+  async transition(id: string, to: RunState, options: TransitionOptions = {}): Promise<TransitionResult> {
+    // A miss on the version alone (a concurrent patch of another field) is retried: each try
+    // re-checks the table and the holder against the record as it is then.
+    let result: TransitionResult = { ok: false, why: "not-found" };
+    for (let tries = 0; tries < 5; tries++) {
+      result = await this.lock(id, () => this.transitionOnce(id, to, options));
+      if (result.ok || result.why !== "conflict" || !result.run) return result;
+      const now = await this.get(id);
+      if (!now || now.status !== result.run.status || now.holder !== result.run.holder) return result;
+    }
+    return result;
+  }
+
+  private async transitionOnce(
+    id: string,
+    to: RunState,
+    options: TransitionOptions,
+  ): Promise<TransitionResult> {
+    const run = await this.get(id);
+    if (!run) return { ok: false, why: "not-found" };
+    if (!canTransition(run.status, to) || (options.from && !options.from.includes(run.status))) {
+      return { ok: false, why: "illegal", run };
+    }
+    if (options.holder !== undefined && run.holder !== options.holder)
+      return { ok: false, why: "conflict", run };
+    const at = this.now();
+    const set: Record<string, unknown> = { ...options.set, status: to, updatedAt: at };
+    if (PHASES.includes(run.status) && run.status !== to) set[`phases.${run.status}.endedAt`] = at;
+    if (PHASES.includes(to)) set[`phases.${to}`] = { startedAt: at };
+    const entry = { from: run.status, to, at, ...(options.reason ? { reason: options.reason } : {}) };
+    const result = await mongoCall(() =>
+      this.runs.findOneAndUpdate(
+        { _id: id, status: run.status, version: run.version },
+        { $set: set, $push: { history: entry }, $inc: { version: 1 } },
+        { returnDocument: "after" },
+      ),
+    );
+    if (!result) return { ok: false, why: "conflict", run };
+    return { ok: true, run: result };
+  }
+
+  /**
+   * Sets fields other than the status, if the run is still in one of `inStates` (and held by
+   * `holder`, when given). Returns the record after the write, or null when the condition failed.
+   */
+  async patch(
+    id: string,
+    set: RunPatch,
+    condition: { inStates?: readonly RunState[]; holder?: string | null } = {},
+  ): Promise<StoredRun | null> {
+    const filter: Filter<StoredRun> = { _id: id };
+    if (condition.inStates) filter.status = { $in: [...condition.inStates] };
+    if (condition.holder !== undefined) filter.holder = condition.holder;
+    return this.lock(id, () =>
+      mongoCall(() =>
+        this.runs.findOneAndUpdate(
+          filter,
+          { $set: { ...set, updatedAt: this.now() }, $inc: { version: 1 } },
+          { returnDocument: "after" },
+        ),
+      ),
+    );
+  }
+
+  /** Removes a run that never reached the queue (the enqueue failed), so a retry starts clean. */
+  async removeUnqueued(id: string): Promise<void> {
+    await mongoCall(() => this.runs.deleteOne({ _id: id, status: "QUEUED", enqueuedAt: null }));
+  }
+
+  /** Runs past their expiry in one of `states`, oldest first. */
+  async findExpired(at: Date, states: readonly RunState[], limit: number): Promise<StoredRun[]> {
+    return mongoCall(() =>
+      this.runs
+        .find({ expiresAt: { $lte: at }, status: { $in: [...states] } })
+        .sort({ expiresAt: 1 })
+        .limit(limit)
+        .toArray(),
+    );
+  }
+
+  /** QUEUED or DESTROYING runs whose job never reached Redis (last written before `before`). */
+  async findUnenqueued(before: Date, limit: number): Promise<StoredRun[]> {
+    return mongoCall(() =>
+      this.runs
+        .find({ status: { $in: ["QUEUED", "DESTROYING"] }, enqueuedAt: null, updatedAt: { $lte: before } })
+        .limit(limit)
+        .toArray(),
+    );
+  }
+
+  /** The records of these ids that exist. */
+  async findByIds(ids: readonly string[]): Promise<StoredRun[]> {
+    if (ids.length === 0) return [];
+    return mongoCall(() => this.runs.find({ _id: { $in: [...ids] } }).toArray());
+  }
+
+  /**
+   * Reserves an Idempotency-Key for a new run. Returns null when the key is new (the caller creates
+   * `runId`), or the earlier reservation (its run id and request hash) when the key was used before.
+   */
+  async reserveIdempotencyKey(
+    owner: string,
+    key: string,
+    requestHash: string,
+    runId: string,
+  ): Promise<{ runId: string; requestHash: string } | null> {
+    const _id = createHash("sha256").update(`${owner}\0${key}`).digest("hex");
+    try {
+      await mongoCall(() =>
+        this.idempotency.insertOne({ _id, owner, runId, requestHash, createdAt: this.now() }),
+      );
+      return null;
+    } catch (err) {
+      if (!(err instanceof MongoServerError) || err.code !== DUPLICATE_KEY) throw err;
+    }
+    const existing = await mongoCall(() => this.idempotency.findOne({ _id }));
+    if (!existing) throw new Error("idempotency record vanished");
+    return { runId: existing.runId, requestHash: existing.requestHash };
+  }
+
+  /** Drops a reservation whose run could not be queued, so the client's retry can create it. */
+  async releaseIdempotencyKey(owner: string, key: string): Promise<void> {
+    const _id = createHash("sha256").update(`${owner}\0${key}`).digest("hex");
+    await mongoCall(() => this.idempotency.deleteOne({ _id }));
+  }
+
+  /** Round trip to the database (readiness). */
+  async ping(): Promise<void> {
+    await mongoCall(() => this.db.command({ ping: 1 }));
+  }
+}

@@ -1,0 +1,111 @@
+/**
+ * The API server: `start()` builds the runtime and listens; `stop()` stops accepting requests, stops
+ * the in-process workers and closes connections.
+ *
+ * Shutdown (SIGTERM/SIGINT): the listener closes at once and idle connections are dropped; worker
+ * loops stop taking jobs and get `REPORUNNER_SHUTDOWN_GRACE_MS` to finish the jobs in hand; a job
+ * still running after that is aborted and handed back to the queue, marked idle, so another worker
+ * claims it at once, clears the stack lock and resumes it. Open event streams are closed last.
+ */
+import type { Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import type { DestinationStream } from "pino";
+import { createApp } from "./app";
+import { loadConfig, type Config } from "./config";
+import { redisCall } from "./dependencies";
+import { loadEngine } from "./engine-loader";
+import type { RunEngine } from "./engine/run-engine";
+import { createLogger } from "./logs";
+import { createRuntime, type Runtime } from "./runtime";
+import type { Resolver } from "./runs/url-policy";
+import { KubectlLogs, type WorkloadLogs } from "./runs/workload-logs";
+
+/** What `start` may be given instead of building it from the environment. */
+export interface StartOptions {
+  readonly config?: Config;
+  readonly engine?: RunEngine;
+  readonly logs?: WorkloadLogs;
+  readonly resolver?: Resolver;
+  /** Where log lines go (tests capture them); default stdout. */
+  readonly logDestination?: DestinationStream;
+  /** Worker tuning for tests. */
+  readonly workerOptions?: { pollMs?: number; blockMs?: number };
+  readonly ssePollMs?: number;
+}
+
+/** A running server. */
+export interface RunningServer {
+  readonly url: string;
+  readonly port: number;
+  readonly runtime: Runtime;
+  stop(): Promise<void>;
+}
+
+/** Starts the API (and `config.workers` worker loops) on `config.host:config.port`. */
+export async function start(options: StartOptions = {}): Promise<RunningServer> {
+  const config = options.config ?? loadConfig();
+  const logger = createLogger(config.logLevel, options.logDestination);
+  const engine = options.engine ?? (await loadEngine(config, logger));
+  const runtime = await createRuntime(config, logger, engine, { resolver: options.resolver });
+  const app = createApp({
+    logger,
+    service: runtime.service,
+    store: runtime.store,
+    events: runtime.events,
+    logs: options.logs ?? new KubectlLogs(config.kubeconfig),
+    redis: runtime.redis,
+    tokens: config.tokens,
+    readiness: [
+      ["mongodb", () => runtime.store.ping()],
+      ["redis", async () => void (await redisCall(() => runtime.redis.ping()))],
+      ["engine", () => engine.ping()],
+    ],
+    rateLimitPerMinute: config.rateLimitPerMinute,
+    bodyLimitBytes: config.bodyLimitBytes,
+    sseHeartbeatMs: config.sseHeartbeatMs,
+    ssePollMs: options.ssePollMs,
+  });
+  const stopWorkers = runtime.startWorkers(config.workers, options.workerOptions);
+
+  const server: Server = await new Promise((resolve, reject) => {
+    const s = app.listen(config.port, config.host, (err?: Error) => (err ? reject(err) : resolve(s)));
+  });
+  server.requestTimeout = 0; // SSE streams are long-lived; the header timeout still applies
+  const port = (server.address() as AddressInfo).port;
+  logger.info({ host: config.host, port, workers: config.workers }, "reporunner API listening");
+
+  let stopping: Promise<void> | undefined;
+  const stop = () =>
+    (stopping ??= (async () => {
+      const closed = new Promise<void>((r) => server.close(() => r()));
+      server.closeIdleConnections();
+      await stopWorkers();
+      server.closeAllConnections();
+      await closed;
+      await runtime.close();
+      logger.info("reporunner API stopped");
+    })());
+  return { url: `http://${config.host}:${port}`, port, runtime, stop };
+}
+
+/** `npm start`: start from the environment and stop on SIGTERM/SIGINT. */
+async function main(): Promise<void> {
+  let running: RunningServer;
+  try {
+    running = await start();
+  } catch (err) {
+    process.stderr.write(`reporunner: ${(err as Error).message}\n`);
+    process.exit(1);
+  }
+  const shutdown = (signal: string) => {
+    running.runtime.logger.info({ signal }, "shutting down");
+    running.stop().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.once("SIGTERM", () => shutdown("SIGTERM"));
+  process.once("SIGINT", () => shutdown("SIGINT"));
+}
+
+if (require.main === module) void main();

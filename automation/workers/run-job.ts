@@ -1,0 +1,347 @@
+/**
+ * What a worker does with one job: take the run (compare-and-set on status and holder), drive the
+ * engine, write each phase, and settle the run. Only the job's holder writes an in-flight run; a
+ * worker that finds its holder gone (crash, shutdown) clears the stale stack lock and resumes the run,
+ * or fails it once it has been interrupted too often.
+ */
+import type { Logger } from "pino";
+import type { EventLog } from "../bus/event-log";
+import type { Job, JobQueue } from "../bus/job-queue";
+import { isOutage } from "../dependencies";
+import { EngineFailure, type DeployPhase, type EngineListener, type RunEngine } from "../engine/run-engine";
+import { emitState } from "../runs/service";
+import type { RunState } from "../runs/states";
+import type { RunPatch, RunStore, StoredRun, TransitionOptions } from "../runs/store";
+
+/** What a job needs from its worker. */
+export interface JobContext {
+  readonly store: RunStore;
+  readonly queue: JobQueue;
+  readonly events: EventLog;
+  readonly engine: RunEngine;
+  readonly logger: Logger;
+  /** This worker loop's consumer name: the holder written on the records it takes. */
+  readonly consumer: string;
+  readonly visibilityTimeoutMs: number;
+  readonly maxAttempts: number;
+  /** Aborted when the worker stops and its grace period is over: hand the job back. */
+  readonly shutdown: AbortSignal;
+  readonly pollMs?: number;
+}
+
+/**
+ * done/skipped: acknowledge the job; handed-back: leave it for another worker now; lost: another
+ * worker holds the run (or was given the job), so leave the job alone.
+ */
+export type JobOutcome = "done" | "skipped" | "handed-back" | "lost";
+
+const DEPLOYING: readonly RunState[] = ["CLONING", "BUILDING", "DEPLOYING"];
+/** Why a deploy was stopped: the owner, a lost claim, or the worker's shutdown. */
+type StopReason = "cancel" | "destroy" | "lost" | "shutdown";
+
+class Lost extends Error {}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Runs one job to an outcome; never throws for anything a run can recover from. */
+export async function runJob(job: Job, ctx: JobContext): Promise<JobOutcome> {
+  const log = ctx.logger.child({ runId: job.runId, job: job.action, consumer: ctx.consumer });
+  const run = await ctx.store.get(job.runId);
+  if (!run) return "skipped";
+  const taken = await take(job, run, ctx, log);
+  if (typeof taken === "string") return taken;
+  try {
+    return taken.status === "DESTROYING"
+      ? await destroy(job, taken, ctx, log)
+      : await deploy(job, taken, ctx, log);
+  } catch (err) {
+    if (err instanceof Lost) return "lost";
+    if (ctx.shutdown.aborted) return handBack(job, ctx);
+    throw err;
+  }
+}
+
+/** Takes the run for this job, or says why not. */
+async function take(job: Job, run: StoredRun, ctx: JobContext, log: Logger): Promise<StoredRun | JobOutcome> {
+  const me = ctx.consumer;
+  if (job.action === "deploy" && run.status === "QUEUED") {
+    const moved = await ctx.store.transition(run._id, "CLONING", {
+      from: ["QUEUED"],
+      holder: null,
+      set: { holder: me, heartbeatAt: new Date() },
+    });
+    if (!moved.ok) return "skipped";
+    await emitState(ctx.events, log, moved.run);
+    return moved.run;
+  }
+  const held = job.action === "deploy" ? DEPLOYING.includes(run.status) : run.status === "DESTROYING";
+  if (!held) return "skipped"; // a duplicate or stale job: the run has moved on
+  if (run.holder === null && job.action === "destroy") {
+    const mine = await ctx.store.patch(
+      run._id,
+      { holder: me, heartbeatAt: new Date() },
+      { inStates: ["DESTROYING"], holder: null },
+    );
+    return mine ?? "skipped";
+  }
+  if (run.holder === me) return run;
+  if (!job.reclaimed) return "skipped"; // somebody else works on it; this copy of the job is redundant
+  const beat = run.heartbeatAt?.getTime() ?? 0;
+  if (run.holder && Date.now() - beat < ctx.visibilityTimeoutMs) {
+    // The holder is alive but its claim lapsed (Redis was away): give the job back to it.
+    await ctx.queue.giveTo(run.holder, job.entryId);
+    return "lost";
+  }
+  log.warn({ previousHolder: run.holder, attempt: run.attempt }, "taking over a run whose worker stopped");
+  try {
+    await ctx.engine.cancel(run._id);
+  } catch (err) {
+    log.warn({ err: (err as Error).message }, "could not cancel the stale update; continuing");
+  }
+  const attempt = run.attempt + 1;
+  if (attempt >= ctx.maxAttempts) {
+    const failed = await ctx.store.transition(run._id, "FAILED", {
+      holder: run.holder,
+      reason: "worker interrupted too often",
+      set: {
+        holder: null,
+        attempt,
+        reason: `the run's worker stopped ${attempt} times (crash or shutdown); giving up`,
+      },
+    });
+    if (failed.ok) await emitState(ctx.events, log, failed.run);
+    return failed.ok ? "done" : "skipped";
+  }
+  const set: RunPatch = { holder: me, attempt, heartbeatAt: new Date() };
+  const reason = `resumed after worker ${run.holder ?? "?"} stopped`;
+  const moved =
+    job.action === "deploy"
+      ? await ctx.store.transition(run._id, "CLONING", { holder: run.holder, reason, set })
+      : await ctx.store.transition(run._id, "DESTROYING", { holder: run.holder, reason, set });
+  if (!moved.ok) return "skipped";
+  await emitState(ctx.events, log, moved.run);
+  return moved.run;
+}
+
+/** Deploys; on the owner's request stops and cancels or destroys; settles the run. */
+async function deploy(job: Job, run: StoredRun, ctx: JobContext, log: Logger): Promise<JobOutcome> {
+  const stop = new AbortController();
+  let why: StopReason | undefined;
+  const halt = (reason: StopReason) => {
+    if (!why) {
+      why = reason;
+      stop.abort(new Error(`deploy stopped: ${reason}`));
+    }
+  };
+  const onShutdown = () => halt("shutdown");
+  ctx.shutdown.addEventListener("abort", onShutdown);
+  const watch = watchRun(job, ctx, (flags) => {
+    if (flags === "lost") halt("lost");
+    else if (flags.destroyRequested) halt("destroy");
+    else if (flags.cancelRequested) halt("cancel");
+  });
+
+  let writes = Promise.resolve();
+  const listener: EngineListener = {
+    phase: (phase: DeployPhase) => {
+      writes = writes.then(async () => {
+        if (why) return;
+        const current = await ctx.store.get(run._id);
+        if (current?.status === phase) return;
+        const moved = await write(ctx, () => ctx.store.transition(run._id, phase, { holder: ctx.consumer }));
+        if (!moved.ok) halt("lost");
+        else await emitState(ctx.events, log, moved.run);
+      });
+    },
+    output: (line: string) => {
+      log.debug({ line }, "engine output");
+      ctx.events.append(run._id, "output", { line }).catch(() => undefined);
+    },
+  };
+
+  let result: Awaited<ReturnType<RunEngine["deploy"]>> | undefined;
+  let failure: unknown;
+  try {
+    result = await ctx.engine.deploy(
+      { runId: run._id, repoUrl: run.repoUrl, ref: run.ref ?? undefined, mode: run.mode, env: run.env },
+      listener,
+      stop.signal,
+    );
+  } catch (err) {
+    failure = err;
+  } finally {
+    watch.stop();
+    ctx.shutdown.removeEventListener("abort", onShutdown);
+  }
+  await writes.catch(() => undefined);
+
+  if (why === "lost") return "lost";
+  if (why === "shutdown" || (ctx.shutdown.aborted && failure)) return handBack(job, ctx);
+
+  if (result && !failure) {
+    const ready = await settle(ctx, log, run._id, "READY", {
+      set: {
+        holder: null,
+        reason: null,
+        commitSha: result.commitSha,
+        namespace: result.namespace,
+        previewUrls: { ...result.previewUrls },
+        images: { ...result.images },
+        warnings: [...result.warnings],
+        heartbeatAt: null,
+      },
+    });
+    // A delete that arrived as the deploy finished: the run is settled (nobody holds it), so take it again.
+    if (ready.destroyRequested) return destroyAfterDeploy(job, ctx, log, "deleted while deploying", null);
+    return "done";
+  }
+  const latest = await write(ctx, () => ctx.store.get(run._id));
+  if (latest?.destroyRequested || why === "destroy") {
+    return destroyAfterDeploy(job, ctx, log, "deleted while deploying", ctx.consumer);
+  }
+  if (why === "cancel" || latest?.cancelRequested) {
+    await settle(ctx, log, run._id, "CANCELLED", {
+      reason: "cancelled by the owner",
+      set: { holder: null, reason: "cancelled by the owner", heartbeatAt: null },
+    });
+    return "done";
+  }
+  const reason =
+    failure instanceof EngineFailure
+      ? failure.reason
+      : "the engine failed unexpectedly; see the server's log";
+  log.warn({ err: failure instanceof Error ? failure.message : String(failure) }, "deploy failed");
+  await settle(ctx, log, run._id, "FAILED", { reason, set: { holder: null, reason, heartbeatAt: null } });
+  return "done";
+}
+
+async function destroyAfterDeploy(
+  job: Job,
+  ctx: JobContext,
+  log: Logger,
+  reason: string,
+  holder: string | null,
+): Promise<JobOutcome> {
+  const moved = await write(ctx, () =>
+    ctx.store.transition(job.runId, "DESTROYING", {
+      holder,
+      reason,
+      set: { cancelRequested: false, holder: ctx.consumer },
+    }),
+  );
+  if (!moved.ok) return "lost";
+  await emitState(ctx.events, log, moved.run);
+  return destroy(job, moved.run, ctx, log);
+}
+
+/** Destroys the stack and settles the run: DESTROYED, or EXPIRED when the reaper asked. */
+async function destroy(job: Job, run: StoredRun, ctx: JobContext, log: Logger): Promise<JobOutcome> {
+  const watch = watchRun(job, ctx, () => undefined);
+  const listener: EngineListener = {
+    phase: () => undefined,
+    output: (line) => {
+      log.debug({ line }, "engine output");
+      ctx.events.append(run._id, "output", { line }).catch(() => undefined);
+    },
+  };
+  try {
+    await ctx.engine.destroy(run._id, listener);
+  } catch (err) {
+    watch.stop();
+    if (ctx.shutdown.aborted) return handBack(job, ctx);
+    const reason =
+      err instanceof EngineFailure ? `destroy failed: ${err.reason}` : "destroy failed; see the server's log";
+    log.warn({ err: (err as Error).message }, "destroy failed");
+    await settle(ctx, log, run._id, "FAILED", { reason, set: { holder: null, reason, heartbeatAt: null } });
+    return "done";
+  }
+  watch.stop();
+  const to: RunState = run.expiring ? "EXPIRED" : "DESTROYED";
+  await settle(ctx, log, run._id, to, {
+    reason: run.expiring ? "ttl elapsed" : undefined,
+    set: {
+      holder: null,
+      previewUrls: {},
+      heartbeatAt: null,
+      ...(run.expiring ? { reason: "ttl elapsed" } : {}),
+    },
+  });
+  return "done";
+}
+
+/** Writes a final transition as the holder; throws Lost when another worker holds the run now. */
+async function settle(
+  ctx: JobContext,
+  log: Logger,
+  id: string,
+  to: RunState,
+  options: Omit<TransitionOptions, "holder">,
+): Promise<StoredRun> {
+  const moved = await write(ctx, () => ctx.store.transition(id, to, { ...options, holder: ctx.consumer }));
+  if (!moved.ok) throw new Lost(`could not write ${to}: ${moved.why}`);
+  await emitState(ctx.events, log, moved.run);
+  return moved.run;
+}
+
+/** Retries a store write through a MongoDB outage (up to ten minutes), so a finished job is not lost. */
+async function write<T>(ctx: JobContext, fn: () => Promise<T>): Promise<T> {
+  const deadline = Date.now() + 600_000;
+  for (let wait = 250; ; wait = Math.min(wait * 2, 5000)) {
+    try {
+      return await fn();
+    } catch (err) {
+      if (!isOutage(err) || Date.now() > deadline || ctx.shutdown.aborted) throw err;
+      ctx.logger.warn({ err: (err as Error).message }, "store unavailable; retrying the write");
+      await sleep(wait);
+    }
+  }
+}
+
+/**
+ * While a job runs: refresh the job's claim and the record's heartbeat, and watch the record for the
+ * owner's cancel/delete and for a lost hold.
+ */
+function watchRun(
+  job: Job,
+  ctx: JobContext,
+  onChange: (flags: "lost" | Pick<StoredRun, "cancelRequested" | "destroyRequested">) => void,
+): { stop(): void } {
+  const pollMs = ctx.pollMs ?? 1000;
+  const beatEvery = Math.max(pollMs, Math.floor(ctx.visibilityTimeoutMs / 3));
+  let lastBeat = Date.now();
+  let busy = false;
+  const timer = setInterval(() => {
+    if (busy) return;
+    busy = true;
+    void (async () => {
+      try {
+        if (Date.now() - lastBeat >= beatEvery) {
+          await ctx.queue.touch(ctx.consumer, job.entryId);
+          const mine = await ctx.store.patch(
+            job.runId,
+            { heartbeatAt: new Date() },
+            { holder: ctx.consumer },
+          );
+          lastBeat = Date.now();
+          if (!mine) return onChange("lost");
+          return onChange(mine);
+        }
+        const run = await ctx.store.get(job.runId);
+        if (run && run.holder !== ctx.consumer) return onChange("lost");
+        if (run) onChange(run);
+      } catch {
+        // An outage: the next tick tries again; the deploy itself goes on.
+      } finally {
+        busy = false;
+      }
+    })();
+  }, pollMs);
+  return { stop: () => clearInterval(timer) };
+}
+
+/** Leaves the job for the next worker at once, and the record without a live heartbeat. */
+async function handBack(job: Job, ctx: JobContext): Promise<JobOutcome> {
+  await ctx.store.patch(job.runId, { heartbeatAt: null }, { holder: ctx.consumer }).catch(() => undefined);
+  await ctx.queue.handBack(ctx.consumer, job.entryId, ctx.visibilityTimeoutMs + 1000).catch(() => undefined);
+  return "handed-back";
+}

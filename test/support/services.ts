@@ -1,0 +1,165 @@
+/**
+ * Real Redis and FerretDB (MongoDB wire protocol on SQLite) for the API's integration tests, each on
+ * a free 127.0.0.1 port with its data in a temporary directory. Start them in `beforeAll`, stop them
+ * in `afterAll`. A missing binary fails the test with the command that installs it: never a skip.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
+import { createServer, connect } from "node:net";
+import { homedir, tmpdir } from "node:os";
+import { join } from "node:path";
+
+const TOOLCHAIN = join(homedir(), ".cache", "reporunner", "toolchain");
+
+/** A free TCP port on 127.0.0.1. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once("error", reject);
+    srv.listen(0, "127.0.0.1", () => {
+      const port = (srv.address() as { port: number }).port;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+/** Resolves once something accepts connections on the port (or rejects after `timeoutMs`). */
+export async function waitForPort(port: number, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const ok = await new Promise<boolean>((resolve) => {
+      const s = connect(port, "127.0.0.1");
+      s.once("connect", () => {
+        s.destroy();
+        resolve(true);
+      });
+      s.once("error", () => resolve(false));
+    });
+    if (ok) return;
+    if (Date.now() > deadline) throw new Error(`nothing listens on 127.0.0.1:${port} after ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** A service process the test controls: stop it (an outage), start it again, kill it for good. */
+export interface TestService {
+  readonly url: string;
+  readonly port: number;
+  /** Stops the process (SIGTERM: Redis writes its data first) and waits for it to exit. */
+  stop(): Promise<void>;
+  /** Starts it again on the same port with the same data. */
+  start(): Promise<void>;
+  /** Stops it and removes its data. */
+  dispose(): Promise<void>;
+}
+
+function exited(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((r) => child.once("exit", () => r()));
+}
+
+function service(
+  name: string,
+  port: number,
+  url: string,
+  dir: string,
+  cmd: string,
+  args: string[],
+): TestService {
+  let child: ChildProcess | undefined;
+  let output = "";
+  const svc: TestService = {
+    url,
+    port,
+    async start() {
+      output = "";
+      child = spawn(cmd, args, { stdio: ["ignore", "pipe", "pipe"] });
+      child.stdout?.on("data", (d: Buffer) => (output = (output + d.toString()).slice(-4000)));
+      child.stderr?.on("data", (d: Buffer) => (output = (output + d.toString()).slice(-4000)));
+      try {
+        await waitForPort(port);
+      } catch (err) {
+        child.kill("SIGKILL");
+        throw new Error(`${name} did not start: ${(err as Error).message}\n${output}`, { cause: err });
+      }
+    },
+    async stop() {
+      if (!child) return;
+      const c = child;
+      child = undefined;
+      c.kill("SIGTERM");
+      const timer = setTimeout(() => c.kill("SIGKILL"), 10_000);
+      await exited(c);
+      clearTimeout(timer);
+    },
+    async dispose() {
+      await svc.stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+  return svc;
+}
+
+/** `redis-server` (Debian's package, installed by `npm run setup`) with AOF on, so an outage loses nothing. */
+export async function startRedis(): Promise<TestService> {
+  const bin = ["/usr/bin/redis-server", "/usr/local/bin/redis-server"].find((p) => existsSync(p));
+  if (!bin)
+    throw new Error("redis-server is not installed: run `npm run setup` (or apt-get install redis-server)");
+  const port = await freePort();
+  const dir = mkdtempSync(join(tmpdir(), "reporunner-redis-"));
+  const args = [
+    "--port",
+    String(port),
+    "--bind",
+    "127.0.0.1",
+    "--dir",
+    dir,
+    "--appendonly",
+    "yes",
+    "--save",
+    "",
+  ];
+  const svc = service("redis-server", port, `redis://127.0.0.1:${port}`, dir, bin, args);
+  await svc.start();
+  return svc;
+}
+
+/** The FerretDB binary `npm run setup` builds, or a clear error naming it. */
+export function ferretdbBinary(): string {
+  const candidates: string[] = [];
+  if (process.env.FERRETDB_BIN) candidates.push(process.env.FERRETDB_BIN);
+  const pointer = join(TOOLCHAIN, "testenv-paths", "ferretdb");
+  if (existsSync(pointer)) candidates.push(join(readFileSync(pointer, "utf8").trim(), "bin", "ferretdb"));
+  if (existsSync(TOOLCHAIN)) {
+    const dirs = readdirSync(TOOLCHAIN)
+      .filter((d) => /^ferretdb-[0-9a-f]+$/.test(d))
+      .map((d) => join(TOOLCHAIN, d, "bin", "ferretdb"))
+      .filter((p) => existsSync(p))
+      .sort((a, b) => statSync(b).mtimeMs - statSync(a).mtimeMs);
+    candidates.push(...dirs);
+  }
+  const found = candidates.find((p) => existsSync(p));
+  if (!found) {
+    throw new Error(
+      `FerretDB is not built: run \`npm run setup\` (looked for ${TOOLCHAIN}/ferretdb-*/bin/ferretdb)`,
+    );
+  }
+  return found;
+}
+
+/** FerretDB v1 on SQLite: the MongoDB wire protocol the run store talks. */
+export async function startFerretdb(): Promise<TestService> {
+  const bin = ferretdbBinary();
+  const port = await freePort();
+  const dir = mkdtempSync(join(tmpdir(), "reporunner-ferretdb-"));
+  const args = [
+    "--handler=sqlite",
+    `--sqlite-url=file:${dir}/`,
+    `--listen-addr=127.0.0.1:${port}`,
+    "--telemetry=disable",
+    "--log-level=error",
+  ];
+  const svc = service("ferretdb", port, `mongodb://127.0.0.1:${port}/reporunner`, dir, bin, args);
+  await svc.start();
+  return svc;
+}
