@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
 # Root filesystems for the locally made base images (nothing can be pulled here):
-#   busybox.tar  — Debian's busybox-static with its applets linked, imported as busybox:latest
+#   busybox.tar  — Debian's busybox (glibc build, with the few libraries it links) and its applets,
+#                  imported as busybox:latest (like upstream's busybox:glibc: name lookups go through
+#                  glibc's resolver). Note: Debian's busybox 1.35 `wget -T N` segfaults; omit -T.
 #   pause.tar    — a tiny static pause process (C, gcc -static), the kubelet's sandbox image
 #   debian.tar   — a minbase debootstrap of bookworm, imported as debian:bookworm-slim (optional:
 #                  skipped with TESTENV_SKIP_DEBIAN=1 or when debootstrap fails)
 # env/up.sh imports them with `docker import` / `ctr import`.
 source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
 
-bb_ver=$(dpkg-query -W -f='${Version}' busybox-static)
+bb_ver=$(apt-cache policy busybox | sed -n 's/^ *Candidate: *//p')
+[[ -n $bb_ver && $bb_ver != "(none)" ]] || die "no busybox package candidate (apt-get update?)"
 out=$(cache_dir base-rootfs "$bb_ver" "$(sha256sum < "${BASH_SOURCE[0]}")")
 mkdir -p "$out"
 
@@ -36,17 +39,26 @@ C
 fi
 
 if [[ ! -s "$out/busybox.tar" ]]; then
-  log "making busybox rootfs from busybox-static $bb_ver"
+  log "making busybox rootfs from Debian busybox $bb_ver"
   d=$(mktemp -d)
-  mkdir -p "$d"/{bin,sbin,usr/bin,usr/sbin,etc,tmp,root,var/www,home,proc,sys,dev}
-  chmod 1777 "$d/tmp"
-  cp /bin/busybox "$d/bin/busybox"
-  for a in $(/bin/busybox --list-full); do
-    [[ -e "$d/$a" ]] || ln -s /bin/busybox "$d/$a"
+  (cd "$d" && apt-get download -q "busybox=$bb_ver" >/dev/null 2>&1) || die "apt-get download busybox failed"
+  dpkg-deb -x "$d"/busybox_*.deb "$d/deb"
+  r="$d/root"
+  mkdir -p "$r"/{bin,sbin,usr/bin,usr/sbin,etc,tmp,root,var/www,home,proc,sys,dev}
+  chmod 1777 "$r/tmp"
+  cp "$d/deb/bin/busybox" "$r/bin/busybox"
+  # The shared libraries it links (libc, libresolv, the loader), at the same paths.
+  for lib in $(ldd "$r/bin/busybox" | grep -oE '/[^ ]+\.so[^ ]*'); do
+    mkdir -p "$r$(dirname "$lib")"
+    cp -L "$lib" "$r$lib"
   done
-  printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/home:/bin/false\n' > "$d/etc/passwd"
-  printf 'root:x:0:\nnobody:x:65534:\n' > "$d/etc/group"
-  tar -C "$d" --owner=0 --group=0 -cf "$out/busybox.tar.tmp" . && mv "$out/busybox.tar.tmp" "$out/busybox.tar"
+  for a in $("$r/bin/busybox" --list-full); do
+    [[ -e "$r/$a" || -L "$r/$a" ]] || ln -s /bin/busybox "$r/$a"
+  done
+  printf 'hosts: files dns\n' > "$r/etc/nsswitch.conf"
+  printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/home:/bin/false\n' > "$r/etc/passwd"
+  printf 'root:x:0:\nnobody:x:65534:\n' > "$r/etc/group"
+  tar -C "$r" --owner=0 --group=0 -cf "$out/busybox.tar.tmp" . && mv "$out/busybox.tar.tmp" "$out/busybox.tar"
   rm -rf "$d"
 fi
 

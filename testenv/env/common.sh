@@ -1,0 +1,96 @@
+# Shared by up.sh, down.sh, status.sh and load-image.sh: where the environment lives and how its
+# processes are started and found. Source it; it sources ../lib.sh.
+# shellcheck shell=bash
+source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
+
+STATE="${REPORUNNER_STATE:-$HOME/.local/state/reporunner}/testenv"
+RUN="$STATE/run"          # pid files and sockets
+LOGS="$STATE/logs"
+PKI="$STATE/pki"
+KCFG="$STATE/kubeconfigs"
+SECRETS="$STATE/secrets"
+ENV_FILE="$PROJECT_DIR/.testenv/env"
+
+# The node: a bridge this environment creates; its address is the node's InternalIP. Pods get
+# addresses on it; nothing on it is routed anywhere else (see the egress guard in up.sh).
+NODE_NAME=testenv-node
+BRIDGE=rrtest0
+NODE_IP=10.88.0.1
+POD_CIDR=10.88.0.0/16
+SERVICE_CIDR=10.96.0.0/12
+API_SERVICE_IP=10.96.0.1
+DNS_SERVICE_IP=10.96.0.10
+CLUSTER_DOMAIN=cluster.local
+FWD_CHAIN=RRTESTENV-FWD   # our iptables chain in filter/FORWARD
+
+# Loopback ports (override with the environment variable of the same name).
+APISERVER_PORT=${APISERVER_PORT:-6443}
+ETCD_PORT=${ETCD_PORT:-2379}
+ETCD_PEER_PORT=${ETCD_PEER_PORT:-2380}
+REGISTRY_PORT=${REGISTRY_PORT:-5000}
+REDIS_PORT=${REDIS_PORT:-6379}
+MONGO_PORT=${MONGO_PORT:-27017}
+MOTO_PORT=${MOTO_PORT:-4566}
+DNS_HOST_PORT=53          # CoreDNS answers on 127.0.0.1 and the node IP
+
+CONTAINERD_SOCK="$RUN/containerd/containerd.sock"
+DOCKER_SOCK="$RUN/docker.sock"
+PAUSE_IMAGE=localhost/reporunner/pause:3.10
+
+# tool_dir NAME → the cache folder a build/2*.sh script built (it writes a pointer file).
+tool_dir() {
+  local f="$TOOLCHAIN_ROOT/testenv-paths/$1"
+  [[ -f $f && -d $(cat "$f") ]] || die "$1 is not built: run 'npm run setup' first"
+  cat "$f"
+}
+
+pid_of() { [[ -f "$RUN/$1.pid" ]] && cat "$RUN/$1.pid"; }
+alive() {
+  local pid
+  pid=$(pid_of "$1") || return 1
+  [[ -n $pid ]] && kill -0 "$pid" 2>/dev/null
+}
+
+# start NAME CMD... → runs CMD in its own session with its log in $LOGS/NAME.log, unless NAME runs.
+start() {
+  local name=$1; shift
+  if alive "$name"; then
+    log "$name: already running (pid $(pid_of "$name"))"
+    return 0
+  fi
+  log "$name: starting"
+  setsid "$@" >>"$LOGS/$name.log" 2>&1 </dev/null &
+  echo $! >"$RUN/$name.pid"
+}
+
+# wait_for NAME SECONDS CMD... → polls CMD until it succeeds; fails with the log's tail if NAME died.
+wait_for() {
+  local name=$1 limit=$2; shift 2
+  local deadline=$((SECONDS + limit))
+  until "$@" >/dev/null 2>&1; do
+    if ! alive "$name"; then
+      tail -n 25 "$LOGS/$name.log" >&2 || true
+      die "$name exited; log: $LOGS/$name.log"
+    fi
+    ((SECONDS < deadline)) || { tail -n 25 "$LOGS/$name.log" >&2 || true; die "$name not ready after ${limit}s; log: $LOGS/$name.log"; }
+    sleep 0.3
+  done
+}
+
+# stop NAME [SECONDS] → SIGTERM, then SIGKILL after SECONDS (default 15); removes the pid file.
+stop() {
+  local name=$1 limit=${2:-15} pid
+  pid=$(pid_of "$name") || return 0
+  if [[ -n $pid ]] && kill -0 "$pid" 2>/dev/null; then
+    log "$name: stopping (pid $pid)"
+    kill -TERM "$pid" 2>/dev/null || true
+    local deadline=$((SECONDS + limit))
+    while kill -0 "$pid" 2>/dev/null && ((SECONDS < deadline)); do sleep 0.2; done
+    kill -0 "$pid" 2>/dev/null && { log "$name: killing"; kill -KILL "$pid" 2>/dev/null || true; }
+  fi
+  rm -f "$RUN/$name.pid"
+}
+
+# Every long-running part, in start order (down.sh stops them in reverse).
+COMPONENTS=(etcd kube-apiserver apiserver-bridge kube-controller-manager kube-scheduler containerd dockerd
+  kubelet kube-proxy coredns registry redis ferretdb moto)

@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# Stops everything up.sh started (by pid files), removes the pods' containers, mounts, network
+# namespaces, the node bridge and the iptables chains of the environment. Keeps the state dir's data
+# (etcd, registry, certs, secrets) and the toolchain cache; `rm -rf` the state dir for a clean slate.
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
+[[ $(id -u) == 0 ]] || die "needs root"
+t0=$SECONDS
+KBIN=""
+[[ -f $TOOLCHAIN_ROOT/testenv-paths/kubernetes ]] && KBIN="$(cat "$TOOLCHAIN_ROOT/testenv-paths/kubernetes")/bin"
+ctr_() { ctr --address "$CONTAINERD_SOCK" "$@"; }
+
+# 1. No new pods: the kubelet goes first.
+stop kubelet
+
+# 2. Containers: dockerd stops its own; the pods' tasks are killed and removed through containerd.
+stop dockerd 40
+if alive containerd; then
+  for ns in k8s.io moby; do
+    tasks=$(ctr_ -n "$ns" tasks ls -q 2>/dev/null || true)
+    for t in $tasks; do ctr_ -n "$ns" tasks kill -a -s SIGKILL "$t" >/dev/null 2>&1 || true; done
+    ((${#tasks})) && sleep 1
+    for t in $tasks; do ctr_ -n "$ns" tasks delete -f "$t" >/dev/null 2>&1 || true; done
+    for c in $(ctr_ -n "$ns" containers ls -q 2>/dev/null || true); do ctr_ -n "$ns" containers rm "$c" >/dev/null 2>&1 || true; done
+  done
+  [[ -n ${tasks:-} ]] && log "containers removed"
+fi
+
+# 3. Everything else, in reverse start order.
+for ((i = ${#COMPONENTS[@]} - 1; i >= 0; i--)); do
+  c=${COMPONENTS[i]}
+  [[ $c == kubelet || $c == dockerd ]] && continue
+  stop "$c"
+done
+
+# 4. Shims of our containerd that outlived it (found by our socket path in their arguments).
+for p in /proc/[0-9]*; do
+  args=$(tr '\0' ' ' 2>/dev/null <"$p/cmdline") || continue
+  if [[ $args == *containerd-shim* && $args == *"$CONTAINERD_SOCK"* ]]; then
+    log "killing leftover shim ${p#/proc/}"
+    kill -KILL "${p#/proc/}" 2>/dev/null || true
+  fi
+done
+
+# 5. Mounts under the state dir (pod volumes, rootfs, shm, overlay) and the pods' network namespaces.
+mapfile -t mounts < <(findmnt -rn -o TARGET | grep -E "^$STATE/|^/run/netns/cni-|^/var/run/netns/cni-" | sort -r || true)
+for m in "${mounts[@]}"; do umount -l "$m" 2>/dev/null || true; done
+((${#mounts[@]})) && log "unmounted ${#mounts[@]} mounts"
+rm -f /run/netns/cni-* 2>/dev/null || true
+rm -rf "$STATE/cni/ipam" "$RUN/containerd/state" "$RUN/docker" 2>/dev/null || true
+
+# 6. Network: kube-proxy's rules, ours, docker's and the CNI portmap chains; the devices.
+if [[ -n $KBIN && -x $KBIN/kube-proxy ]]; then "$KBIN/kube-proxy" --cleanup >/dev/null 2>&1 || true; fi
+for table in filter nat mangle; do
+  saved=$(iptables-save -t "$table" 2>/dev/null) || continue
+  pat="(RRTESTENV|DOCKER|CNI-|KUBE-)"
+  # Rules in built-in chains that jump to ours, then our chains themselves.
+  grep -E "^-A (INPUT|OUTPUT|FORWARD|PREROUTING|POSTROUTING) .*-j $pat" <<<"$saved" | while read -r rule; do
+    eval "iptables -t $table ${rule/-A/-D}" 2>/dev/null || true
+  done
+  grep -E "^-A POSTROUTING -s 172\.31\.254\.0/24 .*MASQUERADE" <<<"$saved" | while read -r rule; do
+    eval "iptables -t $table ${rule/-A/-D}" 2>/dev/null || true
+  done
+  chains=$(grep -oE "^:$pat[A-Za-z0-9_-]*" <<<"$saved" | tr -d ':' || true)
+  for ch in $chains; do iptables -t "$table" -F "$ch" 2>/dev/null || true; done
+  for ch in $chains; do iptables -t "$table" -X "$ch" 2>/dev/null || true; done
+done
+for dev in "$BRIDGE" docker0; do
+  ip link show "$dev" >/dev/null 2>&1 && ip link delete "$dev" && log "deleted $dev"
+done
+rm -f "$ENV_FILE"
+log "environment down in $((SECONDS - t0))s (data kept in $STATE)"

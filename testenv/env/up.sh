@@ -1,0 +1,490 @@
+#!/usr/bin/env bash
+# Starts the test environment on this machine, on loopback (and on the node bridge it creates):
+#   etcd, kube-apiserver (TLS, RBAC+Node authorizers, PodSecurity admission), controller-manager,
+#   scheduler, containerd (CRI, runc, cgroupfs), dockerd, kubelet, kube-proxy (iptables), CoreDNS,
+#   a TLS+htpasswd registry, redis, FerretDB (MongoDB wire protocol), moto (AWS APIs).
+# Idempotent: parts already running are kept. Writes $PROJECT_DIR/.testenv/env (KEY=VALUE lines).
+# Needs root (network devices, iptables, mounts) and a built toolchain (npm run setup).
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
+
+[[ $(id -u) == 0 ]] || die "the test environment needs root (bridge, iptables, containerd)"
+t0=$SECONDS
+
+KBIN="$(tool_dir kubernetes)/bin"
+ETCD="$(tool_dir etcd)/bin/etcd"
+COREDNS="$(tool_dir coredns)/bin/coredns"
+FERRETDB="$(tool_dir ferretdb)/bin/ferretdb"
+MOTO_SERVER="$(tool_dir moto)/venv/bin/moto_server"
+ROOTFS="$(tool_dir base-rootfs)"
+KUBECTL="$KBIN/kubectl"
+for b in containerd dockerd docker ctr runc docker-registry redis-server htpasswd socat openssl iptables conntrack; do
+  command -v "$b" >/dev/null || die "$b missing: run 'npm run setup' (build/21-debian-packages.sh)"
+done
+DOCKER=/usr/bin/docker   # Debian's client, matching its daemon
+CNI_BIN=/usr/lib/cni
+[[ -x $CNI_BIN/bridge ]] || die "CNI plugins missing in $CNI_BIN (containernetworking-plugins)"
+
+mkdir -p "$RUN" "$LOGS" "$PKI" "$KCFG" "$SECRETS" "$STATE"/{etcd,kubelet,pod-logs,kubelet-plugins,containerd,docker,registry/data,redis,ferretdb,moto,cni/net.d,cni/ipam,coredns,pulumi-home,pulumi-state} "$RUN/containerd" "$(dirname "$ENV_FILE")"
+chmod 700 "$SECRETS" "$PKI"
+
+# ---------------------------------------------------------------- secrets (made once, kept)
+secret() { # NAME → a random value kept in $SECRETS/NAME (0600)
+  local f="$SECRETS/$1"
+  [[ -s $f ]] || (umask 077 && openssl rand -hex 16 >"$f")
+  cat "$f"
+}
+REGISTRY_USER=reporunner
+REGISTRY_PASSWORD=$(secret registry-password)
+PULUMI_PASSPHRASE=$(secret pulumi-passphrase)
+
+# ---------------------------------------------------------------- PKI (openssl, made once)
+ca() {
+  [[ -s $PKI/ca.crt ]] && return
+  log "pki: making the cluster CA"
+  openssl ecparam -name prime256v1 -genkey -noout -out "$PKI/ca.key" 2>/dev/null
+  openssl req -x509 -new -key "$PKI/ca.key" -subj "/CN=reporunner-testenv-ca" -days 3650 -sha256 \
+    -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign,digitalSignature" \
+    -out "$PKI/ca.crt" 2>/dev/null
+}
+cert() { # NAME CN ORG EKU [SANS]
+  local n=$1 cn=$2 org=$3 eku=$4 sans=${5:-}
+  [[ -s $PKI/$n.crt ]] && return
+  openssl ecparam -name prime256v1 -genkey -noout -out "$PKI/$n.key" 2>/dev/null
+  openssl req -new -key "$PKI/$n.key" -subj "/CN=$cn${org:+/O=$org}" -out "$PKI/$n.csr" 2>/dev/null
+  {
+    echo "basicConstraints=CA:FALSE"
+    echo "keyUsage=critical,digitalSignature,keyEncipherment"
+    echo "extendedKeyUsage=$eku"
+    [[ -z $sans ]] || echo "subjectAltName=$sans"
+  } >"$PKI/$n.ext"
+  openssl x509 -req -in "$PKI/$n.csr" -CA "$PKI/ca.crt" -CAkey "$PKI/ca.key" -CAcreateserial \
+    -days 3650 -sha256 -extfile "$PKI/$n.ext" -out "$PKI/$n.crt" 2>/dev/null
+  rm -f "$PKI/$n.csr" "$PKI/$n.ext"
+}
+ca
+api_sans="IP:127.0.0.1,IP:$API_SERVICE_IP,IP:$NODE_IP,DNS:localhost,DNS:kubernetes,DNS:kubernetes.default"
+api_sans+=",DNS:kubernetes.default.svc,DNS:kubernetes.default.svc.$CLUSTER_DOMAIN"
+cert apiserver kube-apiserver "" serverAuth "$api_sans"
+cert apiserver-kubelet-client kube-apiserver-kubelet-client system:masters clientAuth
+cert admin reporunner-admin system:masters clientAuth
+cert controller-manager system:kube-controller-manager "" clientAuth
+cert scheduler system:kube-scheduler "" clientAuth
+cert kubelet "system:node:$NODE_NAME" system:nodes clientAuth
+cert kubelet-serving "system:node:$NODE_NAME" system:nodes serverAuth "IP:$NODE_IP,IP:127.0.0.1,DNS:$NODE_NAME"
+cert kube-proxy system:kube-proxy "" clientAuth
+cert coredns system:coredns "" clientAuth
+cert registry reporunner-registry "" serverAuth "IP:127.0.0.1,DNS:localhost"
+if [[ ! -s $PKI/sa.key ]]; then
+  openssl genrsa -out "$PKI/sa.key" 2048 2>/dev/null
+  openssl rsa -in "$PKI/sa.key" -pubout -out "$PKI/sa.pub" 2>/dev/null
+fi
+
+kubeconfig() { # NAME CERT → $KCFG/NAME.kubeconfig for the apiserver on loopback
+  local f="$KCFG/$1.kubeconfig" c=$2
+  [[ -s $f ]] && return
+  cat >"$f" <<EOF
+apiVersion: v1
+kind: Config
+clusters:
+- name: reporunner-testenv
+  cluster:
+    server: https://127.0.0.1:$APISERVER_PORT
+    certificate-authority-data: $(base64 -w0 <"$PKI/ca.crt")
+users:
+- name: $1
+  user:
+    client-certificate-data: $(base64 -w0 <"$PKI/$c.crt")
+    client-key-data: $(base64 -w0 <"$PKI/$c.key")
+contexts:
+- name: reporunner-testenv
+  context: {cluster: reporunner-testenv, user: $1}
+current-context: reporunner-testenv
+EOF
+  chmod 600 "$f"
+}
+for k in admin controller-manager scheduler kubelet kube-proxy coredns; do kubeconfig "$k" "$k"; done
+ADMIN_KUBECONFIG="$KCFG/admin.kubeconfig"
+kc() { "$KUBECTL" --kubeconfig "$ADMIN_KUBECONFIG" "$@"; }
+# put FILE <stdin → writes FILE only when its content changes (running parts watch their configs).
+put() {
+  local new
+  new=$(cat)
+  [[ -f $1 && "$(cat "$1")" == "$new" ]] && return 0
+  printf '%s\n' "$new" >"$1"
+}
+
+# ---------------------------------------------------------------- node network
+sysctl -qw net.ipv4.ip_forward=1 net.bridge.bridge-nf-call-iptables=1 net.bridge.bridge-nf-call-ip6tables=1 2>/dev/null ||
+  sysctl -qw net.ipv4.ip_forward=1
+if ! ip link show "$BRIDGE" >/dev/null 2>&1; then
+  log "network: bridge $BRIDGE $NODE_IP/16"
+  ip link add "$BRIDGE" type bridge
+fi
+ip addr show dev "$BRIDGE" | grep -q "inet $NODE_IP/" || ip addr add "$NODE_IP/16" dev "$BRIDGE"
+ip link set "$BRIDGE" up
+# ClusterIPs are on no interface: route the service range onto the node bridge so that the host can
+# connect() to them (kube-proxy DNATs in OUTPUT); an unassigned one then stays on the bridge, unanswered.
+ip route replace "$SERVICE_CIDR" dev "$BRIDGE" src "$NODE_IP"
+# Egress guard: pods talk to each other, the node and the host's services, never beyond the bridge.
+iptables -N "$FWD_CHAIN" 2>/dev/null || true
+iptables -F "$FWD_CHAIN"
+iptables -A "$FWD_CHAIN" -i "$BRIDGE" -o "$BRIDGE" -j RETURN
+iptables -A "$FWD_CHAIN" -i "$BRIDGE" -j REJECT
+iptables -A "$FWD_CHAIN" -o "$BRIDGE" ! -s "$POD_CIDR" -m conntrack ! --ctstate RELATED,ESTABLISHED,DNAT -j REJECT
+iptables -C FORWARD -j "$FWD_CHAIN" 2>/dev/null || iptables -I FORWARD 1 -j "$FWD_CHAIN"
+
+put "$STATE/cni/net.d/10-reporunner.conflist" <<EOF
+{
+  "cniVersion": "0.4.0",
+  "name": "reporunner",
+  "plugins": [
+    {
+      "type": "bridge",
+      "bridge": "$BRIDGE",
+      "isGateway": true,
+      "ipMasq": false,
+      "hairpinMode": true,
+      "ipam": {
+        "type": "host-local",
+        "dataDir": "$STATE/cni/ipam",
+        "ranges": [[{"subnet": "$POD_CIDR", "gateway": "$NODE_IP"}]],
+        "routes": [{"dst": "0.0.0.0/0"}]
+      }
+    },
+    {"type": "portmap", "capabilities": {"portMappings": true}}
+  ]
+}
+EOF
+
+# ---------------------------------------------------------------- data services (independent: start early)
+if [[ ! -s $STATE/registry/htpasswd ]]; then
+  htpasswd -Bbn "$REGISTRY_USER" "$REGISTRY_PASSWORD" >"$STATE/registry/htpasswd" 2>/dev/null
+fi
+put "$STATE/registry/config.yml" <<EOF
+version: 0.1
+log: {level: warn}
+storage:
+  filesystem: {rootdirectory: $STATE/registry/data}
+  delete: {enabled: true}
+http:
+  addr: 127.0.0.1:$REGISTRY_PORT
+  tls: {certificate: $PKI/registry.crt, key: $PKI/registry.key}
+  headers: {X-Content-Type-Options: [nosniff]}
+auth:
+  htpasswd: {realm: reporunner-testenv, path: $STATE/registry/htpasswd}
+EOF
+start registry docker-registry serve "$STATE/registry/config.yml"
+start redis redis-server --bind 127.0.0.1 --port "$REDIS_PORT" --dir "$STATE/redis" --save "" --appendonly no \
+  --daemonize no --protected-mode yes --logfile ""
+start ferretdb "$FERRETDB" --handler=sqlite --sqlite-url="file:$STATE/ferretdb/" \
+  --listen-addr="127.0.0.1:$MONGO_PORT" --telemetry=disable --log-level=warn
+start moto "$MOTO_SERVER" -H 127.0.0.1 -p "$MOTO_PORT"
+
+# ---------------------------------------------------------------- control plane
+start etcd "$ETCD" --name testenv --data-dir "$STATE/etcd" \
+  --listen-client-urls "http://127.0.0.1:$ETCD_PORT" --advertise-client-urls "http://127.0.0.1:$ETCD_PORT" \
+  --listen-peer-urls "http://127.0.0.1:$ETCD_PEER_PORT" --initial-advertise-peer-urls "http://127.0.0.1:$ETCD_PEER_PORT" \
+  --initial-cluster "testenv=http://127.0.0.1:$ETCD_PEER_PORT" \
+  --quota-backend-bytes 2147483648 --snapshot-count 10000 --log-level warn
+wait_for etcd 30 curl -fsS "http://127.0.0.1:$ETCD_PORT/health"
+
+start kube-apiserver "$KBIN/kube-apiserver" \
+  --etcd-servers "http://127.0.0.1:$ETCD_PORT" \
+  --bind-address 127.0.0.1 --secure-port "$APISERVER_PORT" --advertise-address "$NODE_IP" \
+  --tls-cert-file "$PKI/apiserver.crt" --tls-private-key-file "$PKI/apiserver.key" \
+  --client-ca-file "$PKI/ca.crt" \
+  --kubelet-client-certificate "$PKI/apiserver-kubelet-client.crt" --kubelet-client-key "$PKI/apiserver-kubelet-client.key" \
+  --kubelet-certificate-authority "$PKI/ca.crt" --kubelet-preferred-address-types InternalIP \
+  --service-account-issuer "https://kubernetes.default.svc.$CLUSTER_DOMAIN" \
+  --service-account-key-file "$PKI/sa.pub" --service-account-signing-key-file "$PKI/sa.key" \
+  --service-cluster-ip-range "$SERVICE_CIDR" \
+  --authorization-mode Node,RBAC \
+  --enable-admission-plugins NodeRestriction,PodSecurity,LimitRanger,ResourceQuota,ServiceAccount,DefaultStorageClass \
+  --allow-privileged=true --profiling=false --event-ttl 1h
+wait_for kube-apiserver 90 kc get --raw /readyz
+# In-cluster clients reach the API through the kubernetes Service → the node IP: forward it to loopback.
+start apiserver-bridge socat "TCP-LISTEN:$APISERVER_PORT,bind=$NODE_IP,reuseaddr,fork" "TCP:127.0.0.1:$APISERVER_PORT"
+
+start kube-controller-manager "$KBIN/kube-controller-manager" \
+  --kubeconfig "$KCFG/controller-manager.kubeconfig" \
+  --authentication-kubeconfig "$KCFG/controller-manager.kubeconfig" --authorization-kubeconfig "$KCFG/controller-manager.kubeconfig" \
+  --bind-address 127.0.0.1 --leader-elect=false --use-service-account-credentials=true \
+  --service-account-private-key-file "$PKI/sa.key" --root-ca-file "$PKI/ca.crt" \
+  --cluster-signing-cert-file "$PKI/ca.crt" --cluster-signing-key-file "$PKI/ca.key" \
+  --service-cluster-ip-range "$SERVICE_CIDR" --cluster-cidr "$POD_CIDR" --allocate-node-cidrs=false \
+  --controllers '*,-cloud-node-lifecycle,-service-lb-controller,-node-route-controller'
+start kube-scheduler "$KBIN/kube-scheduler" \
+  --kubeconfig "$KCFG/scheduler.kubeconfig" \
+  --authentication-kubeconfig "$KCFG/scheduler.kubeconfig" --authorization-kubeconfig "$KCFG/scheduler.kubeconfig" \
+  --bind-address 127.0.0.1 --leader-elect=false
+
+# ---------------------------------------------------------------- container runtime + docker
+mkdir -p "$STATE/containerd/certs.d/127.0.0.1:$REGISTRY_PORT"
+put "$STATE/containerd/certs.d/127.0.0.1:$REGISTRY_PORT/hosts.toml" <<EOF
+server = "https://127.0.0.1:$REGISTRY_PORT"
+[host."https://127.0.0.1:$REGISTRY_PORT"]
+  capabilities = ["pull", "resolve"]
+  ca = "$PKI/ca.crt"
+EOF
+capeff=$(awk '/^CapEff/ {print $2}' /proc/self/status)
+restrict_oom=true
+(( 0x${capeff:-0} & (1 << 24) )) && restrict_oom=false   # CAP_SYS_RESOURCE
+put "$STATE/containerd/config.toml" <<EOF
+version = 2
+root = "$STATE/containerd/root"
+state = "$RUN/containerd/state"
+[grpc]
+  address = "$CONTAINERD_SOCK"
+[plugins."io.containerd.grpc.v1.cri"]
+  sandbox_image = "$PAUSE_IMAGE"
+  # No CAP_SYS_RESOURCE in this VM (root without it): never ask for an oom_score_adj below containerd's.
+  restrict_oom_score_adj = $restrict_oom
+  [plugins."io.containerd.grpc.v1.cri".containerd]
+    snapshotter = "overlayfs"
+    default_runtime_name = "runc"
+    [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc]
+      runtime_type = "io.containerd.runc.v2"
+      [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc.options]
+        SystemdCgroup = false
+  [plugins."io.containerd.grpc.v1.cri".cni]
+    bin_dir = "$CNI_BIN"
+    conf_dir = "$STATE/cni/net.d"
+  [plugins."io.containerd.grpc.v1.cri".registry]
+    config_path = "$STATE/containerd/certs.d"
+EOF
+start containerd containerd --config "$STATE/containerd/config.toml" --log-level warn
+wait_for containerd 30 ctr --address "$CONTAINERD_SOCK" version
+
+put "$STATE/docker/daemon.json" <<EOF
+{
+  "data-root": "$STATE/docker/data",
+  "exec-root": "$RUN/docker",
+  "pidfile": "$RUN/dockerd.self.pid",
+  "hosts": ["unix://$DOCKER_SOCK"],
+  "containerd": "$CONTAINERD_SOCK",
+  "bip": "172.31.254.1/24",
+  "ip": "127.0.0.1",
+  "storage-driver": "overlay2",
+  "exec-opts": ["native.cgroupdriver=cgroupfs"],
+  "log-level": "warn",
+  "features": {"buildkit": false}
+}
+EOF
+start dockerd dockerd --config-file "$STATE/docker/daemon.json"
+export DOCKER_HOST="unix://$DOCKER_SOCK"
+wait_for dockerd 60 "$DOCKER" version
+
+# Base images, made from root filesystems (nothing can be pulled here).
+# Each image carries the name of the rootfs build it came from; a newer build re-imports it.
+rootfs_id=$(basename "$ROOTFS")
+docker_import() { # TAR IMAGE CHANGES...
+  local tar=$1 image=$2; shift 2
+  [[ "$("$DOCKER" image inspect -f '{{index .Config.Labels "org.reporunner.rootfs"}}' "$image" 2>/dev/null)" == "$rootfs_id" ]] && return
+  [[ -s $tar ]] || { log "images: no $tar, skipping $image"; return 0; }
+  log "images: docker import $image"
+  local c=(--change "LABEL org.reporunner.rootfs=$rootfs_id") ch
+  for ch in "$@"; do c+=(--change "$ch"); done
+  "$DOCKER" import "${c[@]}" "$tar" "$image" >/dev/null
+}
+docker_import "$ROOTFS/busybox.tar" busybox:latest 'CMD ["sh"]'
+docker_import "$ROOTFS/debian.tar" debian:bookworm-slim 'CMD ["bash"]' 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'
+docker_import "$ROOTFS/pause.tar" "$PAUSE_IMAGE" 'ENTRYPOINT ["/pause"]'
+# Drop the images that newer imports left untagged.
+"$DOCKER" image prune -f --filter "label=org.reporunner.rootfs" >/dev/null
+pause_id=$("$DOCKER" image inspect -f '{{.Id}}' "$PAUSE_IMAGE")
+if [[ "$(cat "$STATE/containerd/pause.imported" 2>/dev/null)" != "$pause_id" ]] ||
+  ! ctr --address "$CONTAINERD_SOCK" -n k8s.io images ls -q | grep -qxF "$PAUSE_IMAGE"; then
+  log "images: $PAUSE_IMAGE → containerd k8s.io"
+  "$DOCKER" save "$PAUSE_IMAGE" | ctr --address "$CONTAINERD_SOCK" -n k8s.io images import - >/dev/null
+  ctr --address "$CONTAINERD_SOCK" -n k8s.io images label "$PAUSE_IMAGE" io.cri-containerd.pinned=pinned >/dev/null 2>&1 || true
+  echo "$pause_id" >"$STATE/containerd/pause.imported"
+fi
+
+# ---------------------------------------------------------------- node: kubelet + kube-proxy
+printf 'nameserver %s\nsearch .\n' "$NODE_IP" >"$STATE/kubelet/resolv.conf"
+put "$STATE/kubelet/config.yaml" <<EOF
+apiVersion: kubelet.config.k8s.io/v1beta1
+kind: KubeletConfiguration
+address: $NODE_IP
+port: 10250
+readOnlyPort: 0
+healthzBindAddress: 127.0.0.1
+healthzPort: 10248
+authentication:
+  anonymous: {enabled: false}
+  webhook: {enabled: true}
+  x509: {clientCAFile: $PKI/ca.crt}
+authorization: {mode: Webhook}
+tlsCertFile: $PKI/kubelet-serving.crt
+tlsPrivateKeyFile: $PKI/kubelet-serving.key
+containerRuntimeEndpoint: unix://$CONTAINERD_SOCK
+cgroupDriver: cgroupfs
+failCgroupV1: false
+failSwapOn: false
+clusterDNS: [$DNS_SERVICE_IP]
+clusterDomain: $CLUSTER_DOMAIN
+resolvConf: $STATE/kubelet/resolv.conf
+podLogsDir: $STATE/pod-logs
+volumePluginDir: $STATE/kubelet-plugins
+hairpinMode: hairpin-veth
+serializeImagePulls: false
+rotateCertificates: false
+imageGCHighThresholdPercent: 100
+imageGCLowThresholdPercent: 99
+evictionHard: {memory.available: 100Mi, nodefs.available: 1%, imagefs.available: 1%, nodefs.inodesFree: 1%}
+maxPods: 110
+EOF
+start kubelet "$KBIN/kubelet" --config "$STATE/kubelet/config.yaml" --kubeconfig "$KCFG/kubelet.kubeconfig" \
+  --root-dir "$STATE/kubelet" --node-ip "$NODE_IP" --hostname-override "$NODE_NAME" --v 1
+
+put "$STATE/kube-proxy.yaml" <<EOF
+apiVersion: kubeproxy.config.k8s.io/v1alpha1
+kind: KubeProxyConfiguration
+clientConnection: {kubeconfig: $KCFG/kube-proxy.kubeconfig}
+hostnameOverride: $NODE_NAME
+mode: iptables
+clusterCIDR: $POD_CIDR
+bindAddress: 127.0.0.1
+healthzBindAddress: 127.0.0.1:10256
+metricsBindAddress: 127.0.0.1:10249
+nodePortAddresses: [127.0.0.0/8, $NODE_IP/32]
+iptables: {localhostNodePorts: true, masqueradeAll: false}
+conntrack: {maxPerCore: 0, tcpEstablishedTimeout: 0s, tcpCloseWaitTimeout: 0s}
+EOF
+start kube-proxy "$KBIN/kube-proxy" --config "$STATE/kube-proxy.yaml"
+
+# ---------------------------------------------------------------- cluster DNS: CoreDNS on the node
+# A selector-less kube-dns Service whose endpoint is the node, where CoreDNS answers from the API.
+kc apply -f - >/dev/null <<EOF
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
+metadata: {name: "system:coredns"}
+rules:
+- apiGroups: [""]
+  resources: [endpoints, services, pods, namespaces]
+  verbs: [list, watch]
+- apiGroups: [discovery.k8s.io]
+  resources: [endpointslices]
+  verbs: [list, watch]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRoleBinding
+metadata: {name: "system:coredns"}
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: "system:coredns"}
+subjects: [{apiGroup: rbac.authorization.k8s.io, kind: User, name: "system:coredns"}]
+---
+apiVersion: v1
+kind: Service
+metadata:
+  name: kube-dns
+  namespace: kube-system
+  labels: {k8s-app: kube-dns, kubernetes.io/name: CoreDNS}
+spec:
+  clusterIP: $DNS_SERVICE_IP
+  ports:
+  - {name: dns, port: 53, protocol: UDP, targetPort: 53}
+  - {name: dns-tcp, port: 53, protocol: TCP, targetPort: 53}
+---
+apiVersion: discovery.k8s.io/v1
+kind: EndpointSlice
+metadata:
+  name: kube-dns-node
+  namespace: kube-system
+  labels: {kubernetes.io/service-name: kube-dns, endpointslice.kubernetes.io/managed-by: reporunner-testenv}
+addressType: IPv4
+endpoints:
+- addresses: [$NODE_IP]
+  conditions: {ready: true}
+  nodeName: $NODE_NAME
+ports:
+- {name: dns, port: 53, protocol: UDP}
+- {name: dns-tcp, port: 53, protocol: TCP}
+EOF
+put "$STATE/coredns/Corefile" <<EOF
+$CLUSTER_DOMAIN:$DNS_HOST_PORT in-addr.arpa:$DNS_HOST_PORT ip6.arpa:$DNS_HOST_PORT {
+  bind 127.0.0.1 $NODE_IP
+  errors
+  health 127.0.0.1:18080
+  ready 127.0.0.1:18181
+  kubernetes $CLUSTER_DOMAIN in-addr.arpa ip6.arpa {
+    kubeconfig $KCFG/coredns.kubeconfig reporunner-testenv
+    pods insecure
+    fallthrough in-addr.arpa ip6.arpa
+    ttl 5
+  }
+  cache 5
+  loadbalance
+}
+EOF
+start coredns "$COREDNS" -conf "$STATE/coredns/Corefile"
+
+# ---------------------------------------------------------------- readiness
+wait_for kubelet 60 curl -fsS http://127.0.0.1:10248/healthz
+wait_for kube-proxy 30 curl -fsS http://127.0.0.1:10256/healthz
+wait_for coredns 30 curl -fsS http://127.0.0.1:18181/ready
+wait_for kube-controller-manager 30 curl -fsSk https://127.0.0.1:10257/healthz
+wait_for kube-scheduler 30 curl -fsSk https://127.0.0.1:10259/healthz
+node_ready() { kc get node "$NODE_NAME" -o jsonpath='{.status.conditions[?(@.type=="Ready")].status}' | grep -q True; }
+wait_for kubelet 90 node_ready
+sa_ready() { kc -n default get serviceaccount default; }
+wait_for kube-controller-manager 30 sa_ready
+wait_for registry 20 curl -fsS --cacert "$PKI/ca.crt" -o /dev/null -u "$REGISTRY_USER:$REGISTRY_PASSWORD" "https://127.0.0.1:$REGISTRY_PORT/v2/"
+wait_for redis 20 redis-cli -p "$REDIS_PORT" ping
+wait_for ferretdb 20 bash -c "exec 3<>/dev/tcp/127.0.0.1/$MONGO_PORT"
+wait_for moto 60 curl -fsS -o /dev/null "http://127.0.0.1:$MOTO_PORT/moto-api/"
+
+# ---------------------------------------------------------------- env file
+# PATH for consumers: our kubectl first, without the node_modules/.bin folders npm run adds.
+path_line="$KBIN:$(tr ':' '\n' <<<"$PATH" | grep -vE '/node_modules/\.bin$|node-gyp-bin' | grep -vxF "$KBIN" | paste -sd:)"
+pulumi_lines=""
+if [[ -f $TESTENV_DIR/pulumi-env.sh ]]; then
+  # shellcheck disable=SC1091
+  pulumi_lines=$(env -i HOME="$HOME" PATH="$path_line" REPORUNNER_CACHE="${REPORUNNER_CACHE:-}" bash -c \
+    "source '$TESTENV_DIR/pulumi-env.sh' >/dev/null 2>&1; env" | grep -E '^(PATH|PULUMI_[A-Z_]+)=' || true)
+  p=$(sed -n 's/^PATH=//p' <<<"$pulumi_lines")
+  [[ -z $p ]] || path_line=$p
+  pulumi_lines=$(grep -v '^PATH=' <<<"$pulumi_lines" || true)
+fi
+tmp_env="$ENV_FILE.tmp.$$"
+(
+  umask 077
+  cat >"$tmp_env" <<EOF
+# Written by testenv/env/up.sh at $(date -u +%Y-%m-%dT%H:%M:%SZ). KEY=VALUE, no quoting, no export.
+TESTENV_STATE=$STATE
+KUBECONFIG=$ADMIN_KUBECONFIG
+KUBE_CONTEXT=reporunner-testenv
+KUBE_NODE_NAME=$NODE_NAME
+KUBE_NODE_IP=$NODE_IP
+KUBECTL=$KUBECTL
+REDIS_URL=redis://127.0.0.1:$REDIS_PORT
+MONGODB_URL=mongodb://127.0.0.1:$MONGO_PORT/
+REGISTRY=127.0.0.1:$REGISTRY_PORT
+REGISTRY_USER=$REGISTRY_USER
+REGISTRY_PASSWORD=$REGISTRY_PASSWORD
+REGISTRY_CA=$PKI/ca.crt
+S3_ENDPOINT=http://127.0.0.1:$MOTO_PORT
+AWS_ENDPOINT_URL=http://127.0.0.1:$MOTO_PORT
+AWS_ACCESS_KEY_ID=test
+AWS_SECRET_ACCESS_KEY=test
+AWS_REGION=us-east-1
+AWS_DEFAULT_REGION=us-east-1
+DOCKER_HOST=unix://$DOCKER_SOCK
+DOCKER_BUILDKIT=0
+IMAGE_LOAD=containerd
+CONTAINERD_ADDRESS=$CONTAINERD_SOCK
+CONTAINERD_NAMESPACE=k8s.io
+LOAD_IMAGE=$TESTENV_DIR/env/load-image.sh
+PULUMI_HOME=$STATE/pulumi-home
+PULUMI_BACKEND_URL=file://$STATE/pulumi-state
+PULUMI_CONFIG_PASSPHRASE=$PULUMI_PASSPHRASE
+PULUMI_SKIP_UPDATE_CHECK=true
+${pulumi_lines}
+PATH=$path_line
+EOF
+  # pulumi-env.sh may repeat PULUMI_SKIP_UPDATE_CHECK: keep the first of each key.
+  awk -F= '/^#/ || NF==0 || !seen[$1]++' "$tmp_env" >"$tmp_env.2" && mv "$tmp_env.2" "$tmp_env"
+)
+mv "$tmp_env" "$ENV_FILE"
+
+log "environment up in $((SECONDS - t0))s; env file: $ENV_FILE"
+log "  kubectl: set -a; source $ENV_FILE; set +a; kubectl get nodes"
