@@ -45,10 +45,16 @@ tool_dir() {
 }
 
 pid_of() { [[ -f "$RUN/$1.pid" ]] && cat "$RUN/$1.pid"; }
+# pid_alive PID → the process exists and is not a zombie waiting to be reaped.
+pid_alive() {
+  local st
+  st=$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null) || return 1
+  [[ -n $st && $st != Z && $st != X ]]
+}
 alive() {
   local pid
   pid=$(pid_of "$1") || return 1
-  [[ -n $pid ]] && kill -0 "$pid" 2>/dev/null
+  [[ -n $pid ]] && pid_alive "$pid"
 }
 
 # start NAME CMD... → runs CMD in its own session with its log in $LOGS/NAME.log, unless NAME runs.
@@ -77,19 +83,27 @@ wait_for() {
   done
 }
 
-# stop NAME [SECONDS] → SIGTERM, then SIGKILL after SECONDS (default 15); removes the pid file.
-stop() {
-  local name=$1 limit=${2:-15} pid
-  pid=$(pid_of "$name") || return 0
-  if [[ -n $pid ]] && kill -0 "$pid" 2>/dev/null; then
-    log "$name: stopping (pid $pid)"
-    kill -TERM "$pid" 2>/dev/null || true
-    local deadline=$((SECONDS + limit))
-    while kill -0 "$pid" 2>/dev/null && ((SECONDS < deadline)); do sleep 0.2; done
-    kill -0 "$pid" 2>/dev/null && { log "$name: killing"; kill -KILL "$pid" 2>/dev/null || true; }
-  fi
-  rm -f "$RUN/$name.pid"
+# stop_all NAME... → SIGTERM to each running NAME, waits up to STOP_TIMEOUT (15) s for all, then
+# SIGKILL; removes the pid files.
+stop_all() {
+  local name pid pids=() names=() i deadline=$((SECONDS + ${STOP_TIMEOUT:-15}))
+  for name in "$@"; do
+    if alive "$name"; then
+      pid=$(pid_of "$name")
+      log "$name: stopping (pid $pid)"
+      kill -TERM "$pid" 2>/dev/null || true
+      pids+=("$pid"); names+=("$name")
+    fi
+    rm -f "$RUN/$name.pid"
+  done
+  for i in "${!pids[@]}"; do
+    pid=${pids[i]}
+    while pid_alive "$pid" && ((SECONDS < deadline)); do sleep 0.1; done
+    pid_alive "$pid" && { log "${names[i]}: no exit after SIGTERM, killing pid $pid"; kill -KILL "$pid" 2>/dev/null || true; }
+  done
+  return 0
 }
+stop() { STOP_TIMEOUT=${2:-15} stop_all "$1"; }
 
 # Every long-running part, in start order (down.sh stops them in reverse).
 COMPONENTS=(etcd kube-apiserver apiserver-bridge kube-controller-manager kube-scheduler containerd dockerd

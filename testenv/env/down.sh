@@ -25,12 +25,12 @@ if alive containerd; then
   [[ -n ${tasks:-} ]] && log "containers removed"
 fi
 
-# 3. Everything else, in reverse start order.
-for ((i = ${#COMPONENTS[@]} - 1; i >= 0; i--)); do
-  c=${COMPONENTS[i]}
-  [[ $c == kubelet || $c == dockerd ]] && continue
-  stop "$c"
-done
+# 3. The rest in three waves, each at once (SIGTERM, wait, SIGKILL after 15 s): clients of the API
+#    and the data services; then the API server and containerd; etcd last (the API server hangs on
+#    shutdown when etcd goes first).
+stop_all coredns kube-proxy kube-scheduler kube-controller-manager apiserver-bridge registry redis ferretdb moto
+stop_all kube-apiserver containerd
+stop_all etcd
 
 # 4. Shims of our containerd that outlived it (found by our socket path in their arguments).
 for p in /proc/[0-9]*; do
@@ -54,12 +54,10 @@ for table in filter nat mangle; do
   saved=$(iptables-save -t "$table" 2>/dev/null) || continue
   pat="(RRTESTENV|DOCKER|CNI-|KUBE-)"
   # Rules in built-in chains that jump to ours, then our chains themselves.
-  grep -E "^-A (INPUT|OUTPUT|FORWARD|PREROUTING|POSTROUTING) .*-j $pat" <<<"$saved" | while read -r rule; do
-    eval "iptables -t $table ${rule/-A/-D}" 2>/dev/null || true
-  done
-  grep -E "^-A POSTROUTING -s 172\.31\.254\.0/24 .*MASQUERADE" <<<"$saved" | while read -r rule; do
-    eval "iptables -t $table ${rule/-A/-D}" 2>/dev/null || true
-  done
+  rules=$(grep -E "^-A (INPUT|OUTPUT|FORWARD|PREROUTING|POSTROUTING) .*-j $pat|^-A POSTROUTING -s 172\.31\.254\.0/24 " <<<"$saved" || true)
+  while read -r rule; do
+    [[ -n $rule ]] && { eval "iptables -t $table ${rule/-A/-D}" 2>/dev/null || true; }
+  done <<<"$rules"
   chains=$(grep -oE "^:$pat[A-Za-z0-9_-]*" <<<"$saved" | tr -d ':' || true)
   for ch in $chains; do iptables -t "$table" -F "$ch" 2>/dev/null || true; done
   for ch in $chains; do iptables -t "$table" -X "$ch" 2>/dev/null || true; done
