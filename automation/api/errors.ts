@@ -52,6 +52,13 @@ function toAppError(err: unknown): AppError {
   const e = err as { type?: string; status?: number } | undefined;
   const known = e?.type ? BODY_ERRORS[e.type] : undefined;
   if (known) return new AppError(known[1], known[2], known[0], "body", { cause: err });
+  // A compressed body that does not decompress.
+  if (
+    typeof (e as { code?: unknown })?.code === "string" &&
+    String((e as { code: string }).code).startsWith("Z_")
+  ) {
+    return new AppError("invalid_body", "the body could not be decompressed", 400, "body", { cause: err });
+  }
   // Any other 4xx from Express' own layers (for example a malformed URL) stays a client error.
   if (e?.status && e.status >= 400 && e.status < 500) {
     return new AppError("bad_request", "the request is malformed", e.status, "request", { cause: err });

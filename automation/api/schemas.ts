@@ -26,14 +26,34 @@ export const refSchema = z
   })
   .meta({ description: "Branch, tag or commit SHA; default: the remote's default branch", example: "main" });
 
+const RESERVED_KEYS = ["__proto__", "constructor", "prototype"];
+
 /** Environment for the run's workloads: POSIX-ish names, printable values. */
 export const envSchema = z
-  .record(
-    z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,127}$/, "env names are letters, digits and _"),
-    z.string().max(4096).regex(SAFE_TEXT, "env values must be printable text"),
+  .unknown()
+  // Checked on the parsed JSON itself: a record built from `{"__proto__": …}` would silently drop it.
+  .refine(
+    (v) => typeof v !== "object" || v === null || !RESERVED_KEYS.some((k) => Object.hasOwn(v, k)),
+    "env names __proto__, constructor and prototype are reserved",
+  )
+  .pipe(
+    z.record(
+      z
+        .string()
+        .regex(/^[A-Za-z_][A-Za-z0-9_]{0,127}$/, "env names are letters, digits and _")
+        // Names that mean something to JavaScript objects are refused before they reach one.
+        .refine((k) => !RESERVED_KEYS.includes(k), "this env name is reserved"),
+      z.string().max(4096).regex(SAFE_TEXT, "env values must be printable text"),
+    ),
   )
   .refine((e) => Object.keys(e).length <= 64, "env may have at most 64 entries")
-  .meta({ description: "Extra environment for every workload; values are never returned or logged" });
+  .meta({
+    description: "Extra environment for every workload; values are never returned or logged",
+    type: "object",
+    maxProperties: 64,
+    propertyNames: { pattern: "^[A-Za-z_][A-Za-z0-9_]{0,127}$" },
+    additionalProperties: { type: "string", maxLength: 4096 },
+  });
 
 /** `POST /runs` body. Unknown fields are refused, so a typo does not pass silently. */
 export const createRunSchema = z
@@ -43,6 +63,8 @@ export const createRunSchema = z
       .min(1)
       .max(2048)
       .regex(SAFE_TEXT, "repoUrl must be printable text")
+      .regex(/^[^\s]*$/u, "repoUrl must not contain white space")
+      .refine((u) => !/^[a-z][a-z0-9+.-]*:\/\/\//i.test(u), "repoUrl has no host")
       .meta({ description: "https URL of a Git repository", example: "https://github.com/org/repo.git" }),
     ref: refSchema.optional(),
     mode: z.enum(["auto", "dockerfile", "compose"]).default("auto"),

@@ -20,7 +20,8 @@ export function parseOr<S extends z.ZodType>(
   const result = schema.safeParse(value);
   if (result.success) return result.data;
   const issue = result.error.issues[0]!;
-  const field = fieldOf(issue, where);
+  // A key can be anything a client sent: keep the field short (it is echoed back).
+  const field = fieldOf(issue, where).slice(0, 100);
   // The message is zod's, which never echoes the input; cap it anyway.
   throw new AppError(code, `${field}: ${issue.message}`.slice(0, 300), 400, field);
 }
