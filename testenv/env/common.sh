@@ -51,10 +51,14 @@ pid_alive() {
   st=$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null) || return 1
   [[ -n $st && $st != Z && $st != X ]]
 }
+# alive NAME → NAME's recorded process runs (and is still that command, not a reused pid).
 alive() {
-  local pid
+  local pid want args
   pid=$(pid_of "$1") || return 1
-  [[ -n $pid ]] && pid_alive "$pid"
+  [[ -n $pid ]] && pid_alive "$pid" || return 1
+  want=$(cat "$RUN/$1.cmd" 2>/dev/null) || return 0
+  args=$(tr '\0' ' ' 2>/dev/null <"/proc/$pid/cmdline") || return 1
+  [[ $args == *"$want"* ]]
 }
 
 # start NAME CMD... → runs CMD in its own session with its log in $LOGS/NAME.log, unless NAME runs.
@@ -67,6 +71,7 @@ start() {
   log "$name: starting"
   setsid "$@" >>"$LOGS/$name.log" 2>&1 </dev/null &
   echo $! >"$RUN/$name.pid"
+  basename "$1" >"$RUN/$name.cmd"
 }
 
 # wait_for NAME SECONDS CMD... → polls CMD until it succeeds; fails with the log's tail if NAME died.
@@ -94,7 +99,7 @@ stop_all() {
       kill -TERM "$pid" 2>/dev/null || true
       pids+=("$pid"); names+=("$name")
     fi
-    rm -f "$RUN/$name.pid"
+    rm -f "$RUN/$name.pid" "$RUN/$name.cmd"
   done
   for i in "${!pids[@]}"; do
     pid=${pids[i]}
