@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
+import type { RegistryCredentials } from "../components/run/pull-secret";
 import { RUN_ID_PATTERN } from "../components/run/repo-run";
 
 /**
@@ -30,18 +31,33 @@ export type RunConfig = z.infer<typeof runConfigSchema> & {
   readonly kubeconfig: pulumi.Output<string>;
   /** Plain here because translation needs it at construction; RepoRun keeps it only in a Secret. */
   readonly env: Record<string, string>;
+  /** Hybrid mode: credentials of the registry images are pushed to and pulled from (an ECR token). */
+  readonly registryCredentials?: pulumi.Output<RegistryCredentials>;
 };
 
 /** The config keys the engine sets for a run stack, in the shape `Stack.setAllConfig` takes. */
 export function runStackConfig(
   run: z.input<typeof runConfigSchema>,
-  secrets: { readonly kubeconfig: string; readonly env: Readonly<Record<string, string>> },
+  secrets: {
+    readonly kubeconfig: string;
+    readonly env: Readonly<Record<string, string>>;
+    readonly registryCredentials?: RegistryCredentials;
+  },
 ): Record<string, { value: string; secret?: boolean }> {
+  const { server, username, password } = secrets.registryCredentials ?? {};
   return {
     "reporunner:stack": { value: "run" },
     "reporunner:run": { value: JSON.stringify(runConfigSchema.parse(run)) },
     "reporunner:kubeconfig": { value: secrets.kubeconfig, secret: true },
     "reporunner:runEnv": { value: JSON.stringify(secrets.env), secret: true },
+    ...(secrets.registryCredentials
+      ? {
+          "reporunner:registryCredentials": {
+            value: JSON.stringify({ server, username, password }),
+            secret: true,
+          },
+        }
+      : {}),
   };
 }
 
@@ -60,5 +76,6 @@ export function readRunConfig(): RunConfig {
     env: z
       .record(z.string(), z.string())
       .parse(JSON.parse(pulumi.runtime.getConfig("reporunner:runEnv") ?? "{}")),
+    registryCredentials: config.getSecretObject<RegistryCredentials>("registryCredentials"),
   };
 }

@@ -25,6 +25,7 @@ export function run(config: RunConfig) {
     env: config.env,
     profiles: config.profiles,
     waitImage: config.waitImage,
+    imagePullSecret: config.registryCredentials,
   });
   return {
     namespace: repoRun.namespace,

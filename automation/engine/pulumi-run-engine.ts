@@ -8,6 +8,7 @@ import {
   StackNotFoundError,
 } from "@pulumi/pulumi/automation";
 import type { ImageLoader } from "../../components/cluster/image-loader";
+import type { RegistryCredentials } from "../../components/run/pull-secret";
 import { runStackConfig } from "../../stacks/run-config";
 import { failureReason } from "./failure-reason";
 import { waitForPreviews } from "./preview-check";
@@ -20,6 +21,7 @@ import {
 } from "./run-engine";
 import { CheckoutError, checkoutSource } from "./source-checkout";
 import { clearStaleLock } from "./stale-lock";
+import { workspaceBackend } from "./workspace-backend";
 
 /** Where runs go: the platform's cluster, as the platform stack's outputs describe it. */
 export interface RunTarget {
@@ -28,6 +30,11 @@ export interface RunTarget {
   readonly imageLoader: ImageLoader;
   /** Host of preview URLs (default `localhost`). */
   readonly previewHost?: string;
+  /**
+   * Hybrid mode: fresh credentials of the registry images are pushed to (`ecrCredentials()`), asked
+   * for on every deploy; the run logs in with them and its namespace gets a pull Secret.
+   */
+  readonly registryCredentials?: () => Promise<RegistryCredentials>;
 }
 
 export interface PulumiRunEngineOptions {
@@ -36,7 +43,10 @@ export interface PulumiRunEngineOptions {
   /** Where each run's source is checked out (`<sourcesDir>/run-<id>`). */
   readonly sourcesDir: string;
   readonly target: RunTarget;
-  /** Environment of the Pulumi CLI: backend URL, passphrase, PULUMI_HOME, PATH to the plugins. */
+  /**
+   * Environment of the Pulumi CLI: backend URL (`PULUMI_BACKEND_URL`, `s3://…` in hybrid mode),
+   * passphrase, `REPORUNNER_SECRETS_PROVIDER` (see `workspace-backend.ts`), PULUMI_HOME, PATH.
+   */
   readonly pulumiEnv: Readonly<Record<string, string>>;
   /** How long the previews get to answer after the workloads are Ready (default 60 s). */
   readonly previewTimeoutMs?: number;
@@ -81,6 +91,7 @@ export class PulumiRunEngine implements RunEngine {
     const workspace = await this.getWorkspace();
     const stack = await this.selectOrCreate(workspace, request.runId, true);
     const { target } = this.options;
+    const registryCredentials = await this.registryCredentials();
     // One call for all config: each separate call decrypts and rewrites the file (pulumi/pulumi#5453).
     await stack.setAllConfig(
       runStackConfig(
@@ -93,7 +104,7 @@ export class PulumiRunEngine implements RunEngine {
           imageLoader: target.imageLoader,
           kubeContext: target.kubeContext,
         },
-        { kubeconfig: target.kubeconfig, env: request.env },
+        { kubeconfig: target.kubeconfig, env: request.env, registryCredentials },
       ),
     );
 
@@ -186,11 +197,27 @@ export class PulumiRunEngine implements RunEngine {
   }
 
   private getWorkspace(): Promise<LocalWorkspace> {
+    const { secretsProvider } = workspaceBackend(this.options.pulumiEnv);
     this.workspace ??= LocalWorkspace.create({
       workDir: this.options.projectDir,
       envVars: { ...this.options.pulumiEnv },
+      // New run stacks encrypt their secrets (kubeconfig, env, registry token) with this provider.
+      ...(secretsProvider ? { secretsProvider } : {}),
     });
     return this.workspace;
+  }
+
+  private async registryCredentials(): Promise<RegistryCredentials | undefined> {
+    const get = this.options.target.registryCredentials;
+    if (!get) return undefined;
+    try {
+      const { server, username, password } = await get();
+      return { server, username, password };
+    } catch (error) {
+      throw new EngineFailure(`could not get registry credentials: ${(error as Error).message}`, "engine", {
+        cause: error,
+      });
+    }
   }
 
   private async selectOrCreate(workspace: LocalWorkspace, runId: string, create: true): Promise<Stack>;

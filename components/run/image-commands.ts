@@ -21,10 +21,23 @@ export function imageReference(service: string, contentHash: string, registry?: 
 }
 
 /**
+ * Logs in to the registry the image is pushed to, in a Docker config of its own that the script
+ * removes when it ends: the credentials (`REGISTRY_SERVER`, `REGISTRY_USERNAME`, `REGISTRY_PASSWORD`
+ * in the environment; an ECR token in hybrid mode) never reach the user's `~/.docker/config.json`.
+ */
+export const REGISTRY_LOGIN_LINES = [
+  'DOCKER_CONFIG="$(mktemp -d)"',
+  "export DOCKER_CONFIG",
+  `trap 'rm -rf "$DOCKER_CONFIG"' EXIT`,
+  `printf '%s' "$REGISTRY_PASSWORD" | docker login --username "$REGISTRY_USERNAME" --password-stdin "$REGISTRY_SERVER" >/dev/null`,
+];
+
+/**
  * The shell script that builds one image unless the local engine already has it, then moves it into
  * the cluster the way the cluster takes images. The Docker build output streams to Pulumi's output.
+ * With `login`, it logs in to the registry first (see `REGISTRY_LOGIN_LINES`).
  */
-export function buildAndLoadScript(plan: ImageBuildPlan, loader: ImageLoader): string {
+export function buildAndLoadScript(plan: ImageBuildPlan, loader: ImageLoader, login = false): string {
   const build = ["docker", "build", "--tag", plan.imageRef];
   for (const key of Object.keys(plan.args).sort()) build.push("--build-arg", `${key}=${plan.args[key]}`);
   if (plan.target) build.push("--target", plan.target);
@@ -41,6 +54,7 @@ export function buildAndLoadScript(plan: ImageBuildPlan, loader: ImageLoader): s
     "else",
     `  ${buildLine}`,
     "fi",
+    ...(login ? REGISTRY_LOGIN_LINES : []),
     imageLoadCommand(loader, plan.imageRef),
   ].join("\n");
 }

@@ -7,7 +7,11 @@ import type { KubeObject, PublishedPort } from "./compose";
  */
 
 type Container = { image?: string; envFrom?: unknown[] };
-type PodSpec = { containers?: Container[]; initContainers?: Container[] };
+type PodSpec = {
+  containers?: Container[];
+  initContainers?: Container[];
+  imagePullSecrets?: { name: string }[];
+};
 
 function podSpecOf(object: KubeObject): PodSpec | undefined {
   const spec = object.spec as { template?: { spec?: PodSpec } } | undefined;
@@ -52,6 +56,21 @@ export function addRunEnvironment(manifests: readonly KubeObject[], secretName: 
         ...c,
         envFrom: [...(c.envFrom ?? []), { secretRef: { name: secretName } }],
       }));
+    }
+    return copy;
+  });
+}
+
+/**
+ * Lets every pod pull with the registry credentials in the Secret `secretName` (hybrid mode: ECR).
+ * Set on the pods rather than on a service account: the pods run as the namespace's default account.
+ */
+export function addImagePullSecret(manifests: readonly KubeObject[], secretName: string): KubeObject[] {
+  return manifests.map((object) => {
+    const copy = structuredClone(object);
+    const pod = podSpecOf(copy);
+    if (pod && !pod.imagePullSecrets?.some((s) => s.name === secretName)) {
+      pod.imagePullSecrets = [...(pod.imagePullSecrets ?? []), { name: secretName }];
     }
     return copy;
   });

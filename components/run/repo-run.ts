@@ -3,8 +3,9 @@ import * as pulumi from "@pulumi/pulumi";
 import type { ImageLoader } from "../cluster/image-loader";
 import { runLabels } from "../labels";
 import { createImageBuilds } from "./image-builds";
-import { addPreviews, addRunEnvironment, replaceImages } from "./manifest-edits";
+import { addImagePullSecret, addPreviews, addRunEnvironment, replaceImages } from "./manifest-edits";
 import { addMigrationJobs } from "./migration-jobs";
+import { createPullSecret, RUN_PULL_SECRET, type RegistryCredentials } from "./pull-secret";
 import { DEFAULT_RUN_QUOTA, type RunQuota } from "./quota";
 import { createSandbox, runNamespaceName } from "./sandbox";
 import type { SourceMode } from "./source/detect";
@@ -43,6 +44,12 @@ export interface RepoRunArgs {
   readonly quota?: Partial<RunQuota>;
   /** Image with `sh` and `nc` for the containers that wait on dependencies (default `busybox:latest`). */
   readonly waitImage?: string;
+  /**
+   * Credentials of the registry images are pushed to (hybrid mode: ECR, `imageLoader` `registry`):
+   * the push logs in with them, and the namespace gets a `kubernetes.io/dockerconfigjson` Secret
+   * (`registry-pull`) that every pod names in `imagePullSecrets`. Unset: no login, no pull Secret.
+   */
+  readonly imagePullSecret?: pulumi.Input<RegistryCredentials>;
 }
 
 /**
@@ -82,7 +89,12 @@ export class RepoRun extends pulumi.ComponentResource {
 
     const images = createImageBuilds(
       name,
-      { sourceDir: args.sourceDir, builds: translation.images, loader: args.imageLoader },
+      {
+        sourceDir: args.sourceDir,
+        builds: translation.images,
+        loader: args.imageLoader,
+        registryCredentials: args.imagePullSecret,
+      },
       this,
     );
     const migrations = addMigrationJobs(
@@ -90,8 +102,9 @@ export class RepoRun extends pulumi.ComponentResource {
       detectMigrations(args.sourceDir),
       translation.images,
     );
+    const withEnvironment = addRunEnvironment(migrations.manifests, RUN_ENV_SECRET);
     const withPreviews = addPreviews(
-      addRunEnvironment(migrations.manifests, RUN_ENV_SECRET),
+      args.imagePullSecret ? addImagePullSecret(withEnvironment, RUN_PULL_SECRET) : withEnvironment,
       translation.published,
     );
     const sandbox = createSandbox(
@@ -116,9 +129,21 @@ export class RepoRun extends pulumi.ComponentResource {
       },
       { parent: this, provider: args.provider, dependsOn: sandbox.ready },
     );
+    const pullSecret = args.imagePullSecret
+      ? [
+          createPullSecret(
+            name,
+            { runId: args.runId, credentials: args.imagePullSecret },
+            this,
+            args.provider,
+            sandbox.ready,
+          ),
+        ]
+      : [];
     const resources = createWorkloads(name, withPreviews.manifests, this, args.provider, [
       ...sandbox.ready,
       runEnv,
+      ...pullSecret,
       ...images.commands,
     ]);
 

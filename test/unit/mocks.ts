@@ -16,9 +16,41 @@ export interface CreatedResource {
 
 const created: CreatedResource[] = [];
 
+/** Answers to provider function calls, by token, that a test declared (`answerCall`). */
+const callAnswers = new Map<string, (inputs: Record<string, any>) => Record<string, unknown>>();
+
+/**
+ * Lets the provider function `token` (e.g. `aws:index/getCallerIdentity:getCallerIdentity`) answer
+ * with what `answer` returns; any call nobody declared still fails loudly.
+ */
+export function answerCall(
+  token: string,
+  answer: (inputs: Record<string, any>) => Record<string, unknown>,
+): void {
+  callAnswers.set(token, answer);
+}
+
+/** The account and region the mocked AWS provider works in. */
+export const MOCK_AWS = { accountId: "123456789012", region: "eu-central-1", partition: "aws" } as const;
+
 /** Outputs a real provider would add that the program reads. */
 function computedOutputs(args: pulumi.runtime.MockResourceArgs): Record<string, unknown> {
+  const arn = (service: string, resource: string) =>
+    `arn:aws:${service}:${MOCK_AWS.region}:${MOCK_AWS.accountId}:${resource}`;
   switch (args.type) {
+    case "aws:s3/bucket:Bucket": {
+      const bucket = args.inputs.bucket ?? `${args.inputs.bucketPrefix ?? ""}mock0001`;
+      return { bucket, arn: `arn:aws:s3:::${bucket}`, region: MOCK_AWS.region };
+    }
+    case "aws:dynamodb/table:Table":
+      return { arn: arn("dynamodb", `table/${args.inputs.name}`) };
+    case "aws:ecr/repository:Repository":
+      return {
+        arn: arn("ecr", `repository/${args.inputs.name}`),
+        repositoryUrl: `${MOCK_AWS.accountId}.dkr.ecr.${MOCK_AWS.region}.amazonaws.com/${args.inputs.name}`,
+      };
+    case "aws:iam/policy:Policy":
+      return { arn: `arn:aws:iam::${MOCK_AWS.accountId}:policy/${args.inputs.name}` };
     case "command:local:Command":
       return { stdout: `apiVersion: v1\nkind: Config\n# kubeconfig from ${args.name}\n`, stderr: "" };
     case "pulumi-nodejs:dynamic:Resource":
@@ -37,6 +69,8 @@ export async function setupMocks(): Promise<void> {
         return { id: metadataName ?? `${args.name}-id`, state: { ...args.inputs, ...computedOutputs(args) } };
       },
       call(args) {
+        const answer = callAnswers.get(args.token);
+        if (answer) return answer(args.inputs);
         throw new Error(`unexpected provider function call in a unit test: ${args.token}`);
       },
     },
