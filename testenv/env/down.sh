@@ -48,6 +48,13 @@ for m in "${mounts[@]}"; do umount -l "$m" 2>/dev/null || true; done
 rm -f /run/netns/cni-* 2>/dev/null || true
 rm -rf "$STATE/cni/ipam" "$RUN/containerd/state" "$RUN/docker" 2>/dev/null || true
 
+# Empty cgroups the kubelet and docker made (cgroupfs driver): deepest first; busy ones stay.
+for h in /sys/fs/cgroup/*/; do
+  for top in kubepods docker; do
+    [[ -d $h$top ]] && find "$h$top" -depth -type d -exec rmdir {} + 2>/dev/null || true
+  done
+done
+
 # 6. Network: kube-proxy's rules, ours, docker's and the CNI portmap chains; the devices.
 if [[ -n $KBIN && -x $KBIN/kube-proxy ]]; then "$KBIN/kube-proxy" --cleanup >/dev/null 2>&1 || true; fi
 for table in filter nat mangle; do
