@@ -20,7 +20,7 @@ export default tseslint.config(
     rules: { "@typescript-eslint/no-explicit-any": "off" },
   },
   {
-    files: ["bin/**", "automation/cli/**", "testenv/**/*.mjs", "bench/**"],
+    files: ["bin/**", "automation/cli/**", "testenv/**/*.mjs", "bench/**", "test/integration/**"],
     rules: { "no-console": "off", "@typescript-eslint/no-require-imports": "off" },
   },
 );

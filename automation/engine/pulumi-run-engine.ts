@@ -19,6 +19,7 @@ import {
   type EngineListener,
   type RunEngine,
 } from "./run-engine";
+import { engineOptionsFromEnv } from "./engine-config";
 import { CheckoutError, checkoutSource } from "./source-checkout";
 import { clearStaleLock } from "./stale-lock";
 import { workspaceBackend } from "./workspace-backend";
@@ -243,4 +244,9 @@ export class PulumiRunEngine implements RunEngine {
 /** Passes Pulumi's output on line by line, without the blank lines it pads with. */
 function emitLines(text: string, listener: EngineListener): void {
   for (const line of text.split("\n")) if (line.trim()) listener.output(line.trimEnd());
+}
+
+/** The factory `automation/engine-loader.ts` calls: the Pulumi engine configured from the environment. */
+export function createRunEngine(): RunEngine {
+  return new PulumiRunEngine(engineOptionsFromEnv(process.env));
 }

@@ -1,0 +1,80 @@
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { z } from "zod";
+import type { ImageLoader } from "../../components/cluster/image-loader";
+import { defaultKubeconfigPath } from "../../components/cluster/existing";
+import type { PulumiRunEngineOptions } from "./pulumi-run-engine";
+
+/**
+ * The engine's settings, from the environment, checked once at start-up. Names and defaults are in
+ * the README ("Configuration of the Run API").
+ */
+const engineEnv = z.object({
+  REPORUNNER_PROJECT_DIR: z.string().default(path.resolve(__dirname, "..", "..")),
+  REPORUNNER_SOURCES_DIR: z
+    .string()
+    .default(path.join(os.homedir(), ".local", "state", "reporunner", "sources")),
+  REPORUNNER_KUBECONFIG: z.string().optional(),
+  REPORUNNER_KUBE_CONTEXT: z.string().optional(),
+  /** `kind:<cluster>`, `k3d:<cluster>`, `containerd:<socket>`, `registry:<host:port>` or `none`. */
+  REPORUNNER_IMAGE_LOAD: z
+    .string()
+    .regex(/^(kind:[a-z0-9-]+|k3d:[a-z0-9-]+|containerd:\/\S+|registry:\S+|none)$/, {
+      message:
+        "must be kind:<cluster>, k3d:<cluster>, containerd:<socket path>, registry:<host:port> or none",
+    })
+    .default("kind:reporunner"),
+  REPORUNNER_PREVIEW_HOST: z.string().min(1).default("localhost"),
+  REPORUNNER_PREVIEW_TIMEOUT_MS: z.coerce.number().int().positive().default(60_000),
+});
+
+function imageLoader(spec: string): ImageLoader {
+  const [method, ...rest] = spec.split(":");
+  const value = rest.join(":");
+  switch (method) {
+    case "kind":
+      return { method: "kind-load", clusterName: value };
+    case "k3d":
+      return { method: "k3d-import", clusterName: value };
+    case "containerd":
+      return { method: "containerd-import", containerdAddress: value };
+    case "registry":
+      return { method: "registry", registry: value };
+    default:
+      return { method: "none" };
+  }
+}
+
+/** The engine's options from an environment; errors name the variable. */
+export function engineOptionsFromEnv(env: NodeJS.ProcessEnv): PulumiRunEngineOptions {
+  const parsed = engineEnv.safeParse(env);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`);
+    throw new Error(`invalid engine configuration: ${problems.join("; ")}`);
+  }
+  const e = parsed.data;
+  const kubeconfigPath = e.REPORUNNER_KUBECONFIG ?? defaultKubeconfigPath(env);
+  let kubeconfig: string;
+  try {
+    kubeconfig = fs.readFileSync(kubeconfigPath, "utf8");
+  } catch (error) {
+    throw new Error(`REPORUNNER_KUBECONFIG: cannot read ${kubeconfigPath}: ${(error as Error).message}`, {
+      cause: error,
+    });
+  }
+  return {
+    projectDir: e.REPORUNNER_PROJECT_DIR,
+    sourcesDir: e.REPORUNNER_SOURCES_DIR,
+    target: {
+      kubeconfig,
+      kubeContext: e.REPORUNNER_KUBE_CONTEXT,
+      imageLoader: imageLoader(e.REPORUNNER_IMAGE_LOAD),
+      previewHost: e.REPORUNNER_PREVIEW_HOST,
+    },
+    pulumiEnv: Object.fromEntries(
+      Object.entries(env).filter((entry): entry is [string, string] => entry[1] !== undefined),
+    ),
+    previewTimeoutMs: e.REPORUNNER_PREVIEW_TIMEOUT_MS,
+  };
+}

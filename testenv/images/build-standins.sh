@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Builds the stand-in images of the infra services the test environment can run for real, from
+# programs Debian ships, and loads them into the cluster: `reporunner-standin/redis:7`.
+# Used by the platform stack's integration test; idempotent (an existing image is kept).
+source "$(dirname "${BASH_SOURCE[0]}")/../env/common.sh"
+export DOCKER_HOST="${DOCKER_HOST:-unix://$DOCKER_SOCK}"
+DOCKER=/usr/bin/docker
+
+# copy_with_libs DEST BINARY... → the binaries and every library they link under DEST, each at its
+# real path (/usr/lib/…): the image's /lib is a symlink to usr/lib (merged /usr) and must stay one.
+copy_with_libs() {
+  local dest=$1; shift
+  for bin in "$@"; do
+    # The program under its own name (Debian's redis-server is a link that dispatches on argv[0]).
+    mkdir -p "$dest$(dirname "$bin")"
+    cp -L "$bin" "$dest$bin"
+    for file in $(ldd "$bin" | awk '/=> \//{print $3}'); do
+      # Under its soname, in the folder its real path is in.
+      local dir
+      dir=$(dirname "$(readlink -f "$file")")
+      mkdir -p "$dest$dir"
+      cp -L "$file" "$dest$dir/$(basename "$file")"
+    done
+  done
+}
+
+image=reporunner-standin/redis:7
+if ! $DOCKER image inspect "$image" >/dev/null 2>&1; then
+  context=$(mktemp -d)
+  cp "$TESTENV_DIR/images/redis/Dockerfile" "$TESTENV_DIR/images/redis/entrypoint.sh" "$context/"
+  copy_with_libs "$context/rootfs" /usr/bin/redis-server /usr/bin/redis-cli
+  $DOCKER build -q -t "$image" "$context" >/dev/null
+  rm -rf "$context"
+  log "built $image"
+fi
+bash "$TESTENV_DIR/env/load-image.sh" "$image"
