@@ -65,11 +65,17 @@ export async function start(options: StartOptions = {}): Promise<RunningServer> 
     sseHeartbeatMs: config.sseHeartbeatMs,
     ssePollMs: options.ssePollMs,
   });
+  let server: Server;
+  try {
+    server = await new Promise((resolve, reject) => {
+      const s = app.listen(config.port, config.host, (err?: Error) => (err ? reject(err) : resolve(s)));
+    });
+  } catch (err) {
+    await runtime.close();
+    throw err;
+  }
+  // Workers start once the port is ours: a second instance that cannot listen takes no jobs.
   const stopWorkers = runtime.startWorkers(config.workers, options.workerOptions);
-
-  const server: Server = await new Promise((resolve, reject) => {
-    const s = app.listen(config.port, config.host, (err?: Error) => (err ? reject(err) : resolve(s)));
-  });
   server.requestTimeout = 0; // SSE streams are long-lived; the header timeout still applies
   const port = (server.address() as AddressInfo).port;
   logger.info({ host: config.host, port, workers: config.workers }, "reporunner API listening");

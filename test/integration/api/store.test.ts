@@ -1,0 +1,157 @@
+/**
+ * The run store on FerretDB: compare-and-set transitions (no illegal transition is written, one of
+ * two racing writers wins), the history, pagination, idempotency keys.
+ */
+import { MongoClient } from "mongodb";
+import pino from "pino";
+import Redis from "ioredis";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { withLock } from "../../../automation/bus/locks";
+import type { RunRecord } from "../../../automation/runs/run";
+import { RunStore } from "../../../automation/runs/store";
+import { startFerretdb, startRedis, type TestService } from "../../support/services";
+
+let mongo: TestService;
+let redis: TestService;
+let client: MongoClient;
+let r: Redis;
+let store: RunStore;
+
+beforeAll(async () => {
+  [mongo, redis] = await Promise.all([startFerretdb(), startRedis()]);
+  client = new MongoClient(mongo.url, { serverSelectionTimeoutMS: 3000 });
+  r = new Redis(redis.url);
+  store = new RunStore(client.db(), pino({ level: "silent" }), undefined, (id, fn) =>
+    withLock(r, `run:${id}`, fn),
+  );
+  await store.init();
+});
+afterAll(async () => {
+  await client?.close();
+  r?.disconnect();
+  await mongo?.dispose();
+  await redis?.dispose();
+});
+
+let n = 0;
+function record(overrides: Partial<RunRecord> = {}): RunRecord {
+  const at = new Date(Date.now() + n++);
+  return {
+    _id: `store${String(n).padStart(5, "0")}`,
+    owner: "alice",
+    repoUrl: "https://git.example.test/o/r",
+    ref: null,
+    mode: "auto",
+    env: {},
+    ttlSeconds: 3600,
+    status: "QUEUED",
+    reason: null,
+    commitSha: null,
+    namespace: null,
+    previewUrls: {},
+    images: {},
+    warnings: [],
+    phases: {},
+    history: [{ from: null, to: "QUEUED", at }],
+    holder: null,
+    attempt: 0,
+    cancelRequested: false,
+    destroyRequested: false,
+    expiring: false,
+    enqueuedAt: null,
+    createdAt: at,
+    updatedAt: at,
+    expiresAt: new Date(at.getTime() + 3600_000),
+    ...overrides,
+  };
+}
+
+describe("RunStore", () => {
+  it("creates its indexes (validators are not supported by FerretDB v1: detected, not fatal)", async () => {
+    const names = (await client.db().collection("runs").indexes()).map((i) => i.name);
+    expect(names).toEqual(expect.arrayContaining(["owner_createdAt", "status", "expiresAt"]));
+    expect(store.serverValidation).toBe(false);
+  });
+
+  it("writes a legal transition with its history and phase timing", async () => {
+    const run = await store.insert(record());
+    const moved = await store.transition(run._id, "CLONING", { holder: null, set: { holder: "w1" } });
+    expect(moved.ok).toBe(true);
+    const now = await store.get(run._id);
+    expect(now?.status).toBe("CLONING");
+    expect(now?.holder).toBe("w1");
+    expect(now?.history.map((t) => `${t.from}->${t.to}`)).toEqual(["null->QUEUED", "QUEUED->CLONING"]);
+    expect(now?.phases.CLONING?.startedAt).toBeInstanceOf(Date);
+  });
+
+  it("refuses an illegal transition and writes nothing", async () => {
+    const run = await store.insert(record());
+    const before = await store.get(run._id);
+    for (const to of ["READY", "DESTROYED", "EXPIRED", "BUILDING"] as const) {
+      const res = await store.transition(run._id, to);
+      expect(res).toMatchObject({ ok: false, why: "illegal" });
+    }
+    expect(await store.get(run._id)).toEqual(before);
+  });
+
+  it("refuses a transition by a worker that does not hold the run", async () => {
+    const run = await store.insert(record());
+    await store.transition(run._id, "CLONING", { set: { holder: "w1" } });
+    const res = await store.transition(run._id, "BUILDING", { holder: "w2" });
+    expect(res).toMatchObject({ ok: false, why: "conflict" });
+  });
+
+  it("lets exactly one of many racing writers take a run", async () => {
+    for (let round = 0; round < 5; round++) {
+      const run = await store.insert(record());
+      const results = await Promise.all(
+        Array.from({ length: 6 }, (_, i) =>
+          store.transition(run._id, "CLONING", { from: ["QUEUED"], holder: null, set: { holder: `w${i}` } }),
+        ),
+      );
+      expect(results.filter((x) => x.ok)).toHaveLength(1);
+      const now = await store.get(run._id);
+      expect(now?.history).toHaveLength(2);
+    }
+  });
+
+  it("keeps a concurrent patch and a transition both (no lost update)", async () => {
+    for (let round = 0; round < 5; round++) {
+      const run = await store.insert(record());
+      await Promise.all([
+        store.transition(run._id, "CLONING", { holder: null, set: { holder: "w1" } }),
+        store.patch(run._id, { enqueuedAt: new Date() }, { inStates: ["QUEUED", "CLONING"] }),
+      ]);
+      const now = await store.get(run._id);
+      expect(now?.status).toBe("CLONING");
+      expect(now?.enqueuedAt).toBeInstanceOf(Date);
+    }
+  });
+
+  it("reserves an idempotency key once per owner", async () => {
+    expect(await store.reserveIdempotencyKey("alice", "k", "h1", "run0000001")).toBeNull();
+    expect(await store.reserveIdempotencyKey("alice", "k", "h2", "run0000002")).toEqual({
+      runId: "run0000001",
+      requestHash: "h1",
+    });
+    expect(await store.reserveIdempotencyKey("bob", "k", "h1", "run0000003")).toBeNull();
+  });
+
+  it("pages an owner's runs newest first with a cursor and a status filter", async () => {
+    for (let i = 0; i < 5; i++)
+      await store.insert(record({ owner: "pager", status: i % 2 ? "READY" : "QUEUED" }));
+    const seen: string[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await store.list("pager", { limit: 2, cursor });
+      if ("badCursor" in page) throw new Error("bad cursor");
+      seen.push(...page.items.map((x) => x._id));
+      cursor = page.nextCursor ?? undefined;
+    } while (cursor);
+    expect(seen).toHaveLength(5);
+    expect([...seen].sort().reverse()).toEqual(seen);
+    const ready = await store.list("pager", { limit: 10, status: ["READY"] });
+    expect("items" in ready && ready.items.map((x) => x.status)).toEqual(["READY", "READY"]);
+    expect(await store.list("pager", { limit: 2, cursor: "bm9wZQ" })).toEqual({ badCursor: true });
+  });
+});
