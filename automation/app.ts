@@ -64,7 +64,7 @@ export function createApp(deps: AppDeps): express.Express {
 
   app.use(healthRoutes(deps.readiness));
   app.use(authenticate(deps.tokens));
-  app.use(rateLimitPerToken(deps.redis, deps.rateLimitPerMinute));
+  app.use(rateLimitPerToken(deps.redis, deps.rateLimitPerMinute, deps.logger));
   app.use(
     express.json({
       limit: deps.bodyLimitBytes,

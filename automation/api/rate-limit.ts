@@ -6,6 +6,7 @@
 import type { RequestHandler } from "express";
 import { rateLimit, type Store, type IncrementResponse } from "express-rate-limit";
 import type Redis from "ioredis";
+import type { Logger as PinoLogger } from "pino";
 import { AppError, sendError } from "./errors";
 
 /** A fixed-window counter in Redis: INCR plus PEXPIRE on the first hit of a window. */
@@ -41,8 +42,12 @@ export class RedisRateStore implements Store {
 }
 
 /** The limiter; mount it after `authenticate` (it keys on the token's digest). */
-export function rateLimitPerToken(redis: Redis, perMinute: number): RequestHandler {
+export function rateLimitPerToken(redis: Redis, perMinute: number, logger: PinoLogger): RequestHandler {
+  const log = (level: "warn" | "error") => (error: unknown, message?: string) =>
+    logger[level]({ err: error instanceof Error ? error.message : String(error) }, message ?? "rate limiter");
   return rateLimit({
+    // Through pino, never the console; a store error during a Redis outage is a warning.
+    logger: { error: log("warn"), warn: log("warn") },
     windowMs: 60_000,
     limit: perMinute,
     standardHeaders: "draft-8",
