@@ -1,7 +1,12 @@
 import { describe, expect, it } from "vitest";
-import { checkRepoUrl, isNonPublicAddress, type Resolver } from "../../../automation/runs/url-policy";
+import {
+  checkRepoUrl,
+  isNonPublicAddress,
+  type Resolver,
+  type UrlPolicyOptions,
+} from "../../../automation/runs/url-policy";
 
-const strict = { allowHttp: false, allowedHosts: [], allowPrivateTargets: false };
+const strict: UrlPolicyOptions = { allowHttp: false, allowedHosts: [], allowPrivateTargets: false };
 const resolver: Resolver = async (host) => {
   const table: Record<string, string[]> = {
     "github.com": ["140.82.121.3"],
@@ -15,7 +20,7 @@ const resolver: Resolver = async (host) => {
   return found;
 };
 
-async function refusal(url: string, options = strict) {
+async function refusal(url: string, options: UrlPolicyOptions = strict) {
   try {
     await checkRepoUrl(url, options, resolver);
   } catch (err: any) {
