@@ -1,0 +1,476 @@
+import { execFileSync } from "node:child_process";
+import * as path from "node:path";
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { LocalWorkspace, type EngineEvent, type Stack } from "@pulumi/pulumi/automation";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { bodyOf, eventually, FIXTURES, kubectl, useTestEnvironment } from "./support/testenv";
+
+/**
+ * The test environment's stand-in Kubernetes provider (testenv/kubernetes-provider) under the real engine:
+ * an inline program deploys a namespace, a ConfigMap, a Secret, a Job, a Deployment of a locally built image
+ * and a NodePort Service; updates them; fails fast on a missing image, an exceeded ResourceQuota and a
+ * PodSecurity violation; refreshes; destroys.
+ */
+const suffix = Date.now().toString(36);
+const namespace = `kp-${suffix}`;
+const restrictedNamespace = `kp-${suffix}-restricted`;
+const image = `reporunner-test/hello:kp-${suffix}`;
+const missingImage = `reporunner-test/does-not-exist:${suffix}`;
+
+/** What the program deploys; each test changes it and runs `up` again. */
+const settings = {
+  greeting: "hello",
+  replicas: 1,
+  broken: false,
+  greedy: false,
+  restricted: false,
+  /** customTimeouts.delete of the namespace (to see a stuck namespace fail in a test's time). */
+  namespaceDeleteTimeout: undefined as string | undefined,
+};
+
+let stack: Stack;
+let destroyed = false;
+const events: EngineEvent[] = [];
+const labels = { app: "hello" };
+
+function program(env: Record<string, string>) {
+  return async () => {
+    const provider = new k8s.Provider("testenv", { kubeconfig: env.KUBECONFIG, context: env.KUBE_CONTEXT });
+    const opts = { provider };
+    const ns = new k8s.core.v1.Namespace(
+      "ns",
+      { metadata: { name: namespace } },
+      { ...opts, customTimeouts: { delete: settings.namespaceDeleteTimeout } },
+    );
+    const nsName = ns.metadata.name;
+    const quota = new k8s.core.v1.ResourceQuota(
+      "run-quota",
+      {
+        metadata: { name: "run-quota", namespace: nsName },
+        spec: { hard: { "limits.memory": "1Gi", pods: "10" } },
+      },
+      opts,
+    );
+    const config = new k8s.core.v1.ConfigMap(
+      "settings",
+      { metadata: { namespace: nsName }, data: { GREETING: settings.greeting } },
+      opts,
+    );
+    const secret = new k8s.core.v1.Secret(
+      "credentials",
+      { metadata: { namespace: nsName }, stringData: { PASSWORD: pulumi.secret("s3cret") } },
+      opts,
+    );
+    const resources = { limits: { memory: "64Mi", cpu: "100m" }, requests: { memory: "16Mi", cpu: "10m" } };
+    const migrate = new k8s.batch.v1.Job(
+      "migrate",
+      {
+        metadata: { namespace: nsName },
+        spec: {
+          backoffLimit: 0,
+          template: {
+            spec: {
+              restartPolicy: "Never",
+              containers: [
+                {
+                  name: "migrate",
+                  image,
+                  imagePullPolicy: "Never",
+                  command: ["sh", "-c", "echo migrated"],
+                  resources,
+                },
+              ],
+            },
+          },
+        },
+      },
+      { ...opts, dependsOn: [quota] },
+    );
+    const deployment = new k8s.apps.v1.Deployment(
+      "hello",
+      {
+        metadata: { namespace: nsName },
+        spec: {
+          replicas: settings.replicas,
+          selector: { matchLabels: labels },
+          template: {
+            metadata: { labels },
+            spec: {
+              terminationGracePeriodSeconds: 1,
+              containers: [
+                {
+                  name: "hello",
+                  image,
+                  imagePullPolicy: "Never",
+                  ports: [{ containerPort: 8080 }],
+                  envFrom: [{ configMapRef: { name: config.metadata.name } }],
+                  env: [
+                    {
+                      name: "PASSWORD",
+                      valueFrom: { secretKeyRef: { name: secret.metadata.name, key: "PASSWORD" } },
+                    },
+                  ],
+                  resources,
+                },
+              ],
+            },
+          },
+        },
+      },
+      { ...opts, dependsOn: [migrate] },
+    );
+    const statefulSet = new k8s.apps.v1.StatefulSet(
+      "store",
+      {
+        metadata: { namespace: nsName },
+        spec: {
+          serviceName: "store",
+          selector: { matchLabels: { app: "store" } },
+          template: {
+            metadata: { labels: { app: "store" } },
+            spec: {
+              terminationGracePeriodSeconds: 1,
+              containers: [{ name: "store", image, imagePullPolicy: "Never", resources }],
+            },
+          },
+        },
+      },
+      { ...opts, dependsOn: [quota] },
+    );
+    const service = new k8s.core.v1.Service(
+      "hello",
+      {
+        metadata: { namespace: nsName },
+        spec: { type: "NodePort", selector: labels, ports: [{ port: 8080, targetPort: 8080 }] },
+      },
+      { ...opts, dependsOn: [deployment] },
+    );
+    const container = (name: string, img: string, limit: string) => ({
+      name,
+      image: img,
+      imagePullPolicy: "Never",
+      command: ["sleep", "3600"],
+      resources: { limits: { memory: limit, cpu: "100m" } },
+    });
+    const failing = (name: string, ns: pulumi.Input<string>, spec: Record<string, unknown>) =>
+      new k8s.apps.v1.Deployment(
+        name,
+        {
+          metadata: { namespace: ns },
+          spec: {
+            selector: { matchLabels: { app: name } },
+            template: {
+              metadata: { labels: { app: name } },
+              spec: { terminationGracePeriodSeconds: 1, ...spec } as k8s.types.input.core.v1.PodSpec,
+            },
+          },
+        },
+        { ...opts, dependsOn: [quota] },
+      );
+    if (settings.broken)
+      failing("broken", nsName, { containers: [container("broken", missingImage, "32Mi")] });
+    if (settings.greedy) failing("greedy", nsName, { containers: [container("greedy", image, "4Gi")] });
+    if (settings.restricted) {
+      const restricted = new k8s.core.v1.Namespace(
+        "restricted",
+        {
+          metadata: {
+            name: restrictedNamespace,
+            labels: { "pod-security.kubernetes.io/enforce": "restricted" },
+          },
+        },
+        opts,
+      );
+      failing("privileged", restricted.metadata.name, {
+        containers: [{ ...container("privileged", image, "32Mi"), securityContext: { privileged: true } }],
+      });
+    }
+    return {
+      nodePort: service.spec.ports[0].nodePort,
+      configMapName: config.metadata.name,
+      secretName: secret.metadata.name,
+      secretData: secret.data,
+      deploymentName: deployment.metadata.name,
+      jobName: migrate.metadata.name,
+      statefulSetName: statefulSet.metadata.name,
+    };
+  };
+}
+
+async function up() {
+  const started = Date.now();
+  const result = await stack.up({ onEvent: (e) => events.push(e) });
+  return { result, seconds: (Date.now() - started) / 1000 };
+}
+
+/** Runs `up` expecting it to fail; returns the error's text and how long it took. */
+async function failingUp(): Promise<{ message: string; seconds: number }> {
+  const started = Date.now();
+  try {
+    await stack.up({ onEvent: (e) => events.push(e) });
+  } catch (error) {
+    const message = (error as Error).message;
+    const lines = message.split("\n").filter((l) => /error:|kubernetes:/.test(l));
+    console.log(`[kubernetes-provider] up failed:\n${lines.slice(0, 12).join("\n")}`);
+    return { message, seconds: (Date.now() - started) / 1000 };
+  }
+  throw new Error("up succeeded, but it should have failed");
+}
+
+const readyPods = () =>
+  JSON.parse(kubectl(["get", "pods", "-n", namespace, "-l", "app=hello", "-o", "json"])).items.filter(
+    (p: { status: { conditions?: { type: string; status: string }[] } }) =>
+      p.status.conditions?.some((c) => c.type === "Ready" && c.status === "True"),
+  );
+
+beforeAll(async () => {
+  const env = useTestEnvironment();
+  execFileSync("docker", ["build", "-q", "-t", image, path.join(FIXTURES, "repos", "hello-dockerfile")], {
+    stdio: "pipe",
+  });
+  execFileSync(env.LOAD_IMAGE, [image], { stdio: "pipe" });
+  stack = await LocalWorkspace.createOrSelectStack({
+    stackName: `kp-${suffix}`,
+    projectName: "reporunner-kubernetes-provider-test",
+    program: program(env),
+  });
+});
+
+afterAll(async () => {
+  if (!stack) return;
+  if (!destroyed) await stack.destroy().catch(() => undefined);
+  await stack.workspace.removeStack(stack.name).catch(() => undefined);
+});
+
+describe("the stand-in Kubernetes provider on the test cluster", () => {
+  let outputs: Record<string, { value: unknown; secret: boolean }>;
+
+  it("deploys a namespace, a ConfigMap, a Secret, a Job, a Deployment and a NodePort Service", async () => {
+    const preview = await stack.preview();
+    expect(preview.changeSummary.create).toBeGreaterThanOrEqual(9);
+    const { result, seconds } = await up();
+    console.log(`[kubernetes-provider] first up: ${seconds.toFixed(1)}s`);
+    expect(result.summary.result).toBe("succeeded");
+    outputs = result.outputs;
+
+    const pods = readyPods();
+    expect(pods).toHaveLength(1);
+    const nodePort = outputs.nodePort.value as number;
+    expect(nodePort).toBeGreaterThan(0);
+    const body = await eventually("the NodePort to answer", () => bodyOf(`http://127.0.0.1:${nodePort}/`));
+    expect(body.trim()).toBe("hello from reporunner");
+
+    const job = JSON.parse(
+      kubectl(["get", "job", "-n", namespace, String(outputs.jobName.value), "-o", "json"]),
+    );
+    expect(job.status.succeeded).toBe(1);
+    expect(String(outputs.configMapName.value)).toMatch(/^settings-[0-9a-f]{8}$/);
+    const sts = JSON.parse(
+      kubectl(["get", "statefulset", "-n", namespace, String(outputs.statefulSetName.value), "-o", "json"]),
+    );
+    expect(sts.status.readyReplicas).toBe(1);
+  });
+
+  it("reports version 4.32.0 and keeps Secret data secret", async () => {
+    const state = await stack.exportStack();
+    const resources = state.deployment.resources as { type: string; inputs?: any; outputs?: any }[];
+    const providers = resources.filter((r) => r.type === "pulumi:providers:kubernetes");
+    expect(providers.map((r) => r.inputs?.version ?? r.outputs?.version)).toEqual(["4.32.0"]);
+    // exportStack shows secrets decrypted, still marked as secrets ("plaintext" next to the signature key).
+    const secretSig = "4dabf18193072939515e22adb298388d";
+    const secret = resources.find((r) => r.type === "kubernetes:core/v1:Secret");
+    expect(secret?.outputs.data).toHaveProperty(secretSig);
+    expect(secret?.outputs.stringData).toHaveProperty(secretSig);
+    expect(secret?.inputs.stringData).toHaveProperty(secretSig);
+    const rest = { ...secret?.outputs, data: undefined, stringData: undefined };
+    expect(JSON.stringify(rest)).not.toContain("s3cret");
+    expect(JSON.stringify(rest)).not.toContain(Buffer.from("s3cret").toString("base64"));
+    expect(outputs.secretData.secret).toBe(true);
+    const live = kubectl(["get", "secret", "-n", namespace, String(outputs.secretName.value), "-o", "json"]);
+    expect(Buffer.from(JSON.parse(live).data.PASSWORD, "base64").toString()).toBe("s3cret");
+  });
+
+  it("updates: a new ConfigMap value replaces the ConfigMap and rolls the Deployment; replicas scale", async () => {
+    settings.greeting = "bonjour";
+    settings.replicas = 2;
+    const preview = await stack.preview();
+    expect(preview.changeSummary).toMatchObject({ replace: 1, update: 1 });
+    const { result, seconds } = await up();
+    console.log(`[kubernetes-provider] update: ${seconds.toFixed(1)}s`);
+    expect(result.summary.result).toBe("succeeded");
+    const newName = String(result.outputs.configMapName.value);
+    expect(newName).not.toBe(outputs.configMapName.value);
+    const data = JSON.parse(kubectl(["get", "configmap", "-n", namespace, newName, "-o", "json"])).data;
+    expect(data).toEqual({ GREETING: "bonjour" });
+    expect(kubectl(["get", "configmaps", "-n", namespace, "-o", "name"])).not.toContain(
+      String(outputs.configMapName.value),
+    );
+    const deployment = JSON.parse(
+      kubectl([
+        "get",
+        "deployment",
+        "-n",
+        namespace,
+        String(result.outputs.deploymentName.value),
+        "-o",
+        "json",
+      ]),
+    );
+    expect(deployment.spec.replicas).toBe(2);
+    expect(deployment.status.readyReplicas).toBe(2);
+    expect(deployment.spec.template.spec.containers[0].envFrom[0].configMapRef.name).toBe(newName);
+    expect(readyPods()).toHaveLength(2);
+    expect(result.summary.resourceChanges).toMatchObject({ replace: 1, update: 1 });
+  });
+
+  it("fails fast, naming the image, when a Deployment's image is not on the node", async () => {
+    settings.broken = true;
+    const { message, seconds } = await failingUp();
+    console.log(`[kubernetes-provider] missing image failed after ${seconds.toFixed(1)}s`);
+    expect(message).toContain(missingImage);
+    expect(message).toContain("ErrImageNeverPull");
+    expect(seconds).toBeLessThan(90);
+    // The Deployment is in the state (it exists), so the next up deletes it.
+    const state = await stack.exportStack();
+    expect(state.deployment.resources.some((r: { urn: string }) => r.urn.endsWith("::broken"))).toBe(true);
+    settings.broken = false;
+  });
+
+  it("fails fast, naming the quota, when pods exceed a ResourceQuota", async () => {
+    settings.greedy = true;
+    const { message, seconds } = await failingUp();
+    console.log(`[kubernetes-provider] over quota failed after ${seconds.toFixed(1)}s`);
+    expect(message).toMatch(/exceeded quota: run-quota/);
+    expect(seconds).toBeLessThan(90);
+    settings.greedy = false;
+  });
+
+  it("fails fast on a PodSecurity violation", async () => {
+    settings.restricted = true;
+    const { message, seconds } = await failingUp();
+    console.log(`[kubernetes-provider] PodSecurity failed after ${seconds.toFixed(1)}s`);
+    expect(message).toContain("violates PodSecurity");
+    expect(seconds).toBeLessThan(90);
+    settings.restricted = false;
+  });
+
+  it("removes what the program no longer declares, and refresh finds nothing changed", async () => {
+    settings.namespaceDeleteTimeout = "20s";
+    const { result } = await up();
+    expect(result.summary.result).toBe("succeeded");
+    expect(kubectl(["get", "deployments", "-n", namespace, "-o", "name"]).trim().split("\n")).toHaveLength(1);
+    expect(kubectl(["get", "namespaces", "-o", "name"])).not.toContain(`namespace/${restrictedNamespace}`);
+    const refresh = await stack.refresh();
+    expect(refresh.summary.result).toBe("succeeded");
+    expect(refresh.summary.resourceChanges?.update ?? 0).toBe(0);
+  });
+
+  it("fails to delete a namespace that an object's finalizer holds, naming the object", async () => {
+    kubectl(
+      ["apply", "-f", "-"],
+      JSON.stringify({
+        apiVersion: "v1",
+        kind: "ConfigMap",
+        metadata: { name: "held", namespace, finalizers: ["example.com/hold"] },
+      }),
+    );
+    const started = Date.now();
+    const error = await stack.destroy().then(
+      () => undefined,
+      (e: Error) => e,
+    );
+    const seconds = (Date.now() - started) / 1000;
+    console.log(`[kubernetes-provider] destroy of a held namespace failed after ${seconds.toFixed(1)}s`);
+    expect(error?.message).toContain("configmaps/held (finalizers: example.com/hold)");
+    kubectl([
+      "patch",
+      "configmap",
+      "held",
+      "-n",
+      namespace,
+      "--type=merge",
+      "-p",
+      '{"metadata":{"finalizers":null}}',
+    ]);
+  });
+
+  it("destroys everything, the namespace included", async () => {
+    const started = Date.now();
+    await stack.destroy();
+    destroyed = true;
+    console.log(`[kubernetes-provider] destroy: ${((Date.now() - started) / 1000).toFixed(1)}s`);
+    expect(kubectl(["get", "namespaces", "-o", "name"])).not.toContain(`namespace/${namespace}`);
+    const state = await stack.exportStack();
+    expect(state.deployment.resources ?? []).toEqual([]);
+    const statusLines = events.filter((e) => e.diagnosticEvent?.ephemeral).length;
+    console.log(`[kubernetes-provider] ${statusLines} progress lines from the provider`);
+  });
+});
+
+describe("the stand-in provider's logic, called directly", () => {
+  const urn = "urn:pulumi:s::p::kubernetes:apps/v1:Deployment::web";
+  const type = "kubernetes:apps/v1:Deployment";
+  const load = async () => {
+    const { KubernetesProvider } = await import("../../testenv/kubernetes-provider/provider");
+    const logs: string[] = [];
+    return { provider: new KubernetesProvider({ log: (_s, _u, m) => logs.push(m) }), logs };
+  };
+  const unreachable = [
+    "apiVersion: v1",
+    "kind: Config",
+    "clusters: [{name: gone, cluster: {server: 'https://127.0.0.1:1', insecure-skip-tls-verify: true}}]",
+    "users: [{name: u, user: {token: t}}]",
+    "contexts: [{name: gone, context: {cluster: gone, user: u}}]",
+    "current-context: gone",
+  ].join("\n");
+  const configMap = { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "x", namespace: "default" } };
+
+  it("autonames, keeps the name on updates, and replaces (delete first when named) on selector changes", async () => {
+    const { provider } = await load();
+    const spec = (app: string) => ({
+      selector: { matchLabels: { app } },
+      template: { metadata: { labels: { app } } },
+    });
+    const first = await provider.check(urn, type, {}, { spec: spec("a") }, new Uint8Array());
+    const name = (first.inputs.metadata as { name: string }).name;
+    expect(name).toMatch(/^web-[0-9a-f]{8}$/);
+    const second = await provider.check(urn, type, first.inputs, { spec: spec("b") }, new Uint8Array());
+    expect((second.inputs.metadata as { name: string }).name).toBe(name);
+    const olds = {
+      ...first.inputs,
+      metadata: { ...(first.inputs.metadata as object), namespace: "default" },
+    };
+    const autonamed = await provider.diff(urn, type, olds, second.inputs, first.inputs);
+    expect(autonamed.replaces).toContain("spec.selector.matchLabels.app");
+    expect(autonamed.deleteBeforeReplace).toBe(false);
+    const named = { metadata: { name: "web", namespace: "default" } };
+    const withName = await provider.diff(
+      urn,
+      type,
+      { ...named, spec: spec("a") },
+      { ...named, spec: spec("b") },
+      { ...named, spec: spec("a") },
+    );
+    expect(withName.deleteBeforeReplace).toBe(true);
+    const scale = await provider.diff(
+      urn,
+      type,
+      { ...named, spec: { ...spec("a"), replicas: 1 } },
+      { ...named, spec: { ...spec("a"), replicas: 3 } },
+      { ...named, spec: { ...spec("a"), replicas: 1 } },
+    );
+    expect(scale).toMatchObject({ changes: true, replaces: [], diffs: ["spec"] });
+  });
+
+  it("with deleteUnreachable, deleting from an unreachable cluster succeeds; without, it fails", async () => {
+    const { provider, logs } = await load();
+    provider.configure({}, { kubeconfig: unreachable, deleteUnreachable: "true" });
+    await provider.delete("urn:pulumi:s::p::kubernetes:core/v1:ConfigMap::x", "", "default/x", configMap, 10);
+    expect(logs.join("\n")).toContain("unreachable");
+    provider.configure({}, { kubeconfig: unreachable });
+    await expect(
+      provider.delete("urn:pulumi:s::p::kubernetes:core/v1:ConfigMap::x", "", "default/x", configMap, 10),
+    ).rejects.toThrow(/unreachable/);
+  });
+});
