@@ -44,6 +44,8 @@ export type TransitionResult =
 
 const PHASES: readonly RunState[] = ["CLONING", "BUILDING", "DEPLOYING", "DESTROYING"];
 const DUPLICATE_KEY = 11000;
+/** How long an Idempotency-Key keeps answering with the run it created. */
+export const IDEMPOTENCY_TTL_MS = 24 * 3600_000;
 
 /** The `$jsonSchema` the collection is created with, where the server supports validators. */
 export const RUNS_VALIDATOR = {
@@ -296,6 +298,18 @@ export class RunStore {
     }
     const existing = await mongoCall(() => this.idempotency.findOne({ _id }));
     if (!existing) throw new Error("idempotency record vanished");
+    if (existing.createdAt.getTime() < this.now().getTime() - IDEMPOTENCY_TTL_MS) {
+      // An old key starts over (clients retry within minutes, not days).
+      const taken = await this.lock(_id, () =>
+        mongoCall(() =>
+          this.idempotency.findOneAndReplace(
+            { _id, createdAt: existing.createdAt },
+            { owner, runId, requestHash, createdAt: this.now() },
+          ),
+        ),
+      );
+      if (taken) return null;
+    }
     return { runId: existing.runId, requestHash: existing.requestHash };
   }
 

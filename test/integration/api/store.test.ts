@@ -137,6 +137,18 @@ describe("RunStore", () => {
     expect(await store.reserveIdempotencyKey("bob", "k", "h1", "run0000003")).toBeNull();
   });
 
+  it("forgets an idempotency key after a day", async () => {
+    let now = new Date();
+    const clocked = new RunStore(client.db(), pino({ level: "silent" }), () => now);
+    expect(await clocked.reserveIdempotencyKey("carol", "k", "h1", "run0000004")).toBeNull();
+    now = new Date(now.getTime() + 25 * 3600_000);
+    expect(await clocked.reserveIdempotencyKey("carol", "k", "h2", "run0000005")).toBeNull();
+    expect(await clocked.reserveIdempotencyKey("carol", "k", "h3", "run0000006")).toEqual({
+      runId: "run0000005",
+      requestHash: "h2",
+    });
+  });
+
   it("pages an owner's runs newest first with a cursor and a status filter", async () => {
     for (let i = 0; i < 5; i++)
       await store.insert(record({ owner: "pager", status: i % 2 ? "READY" : "QUEUED" }));
