@@ -46,7 +46,6 @@ const lockTableConfig = z
 
 const imagesConfig = z
   .object({
-    prefix: z.string().min(1).default("reporunner"),
     repositories: z.array(z.string().min(1)).default([]),
     untaggedDays: z.number().int().min(1).default(1),
     runImageDays: z.number().int().min(1).default(30),

@@ -17,7 +17,6 @@ export const TERRAFORM_OUTPUTS = {
   stateBucketArn: "state_bucket_arn",
   lockTable: "lock_table",
   registryUrl: "registry_url",
-  registryHost: "registry_host",
   repositoryArnPattern: "repository_arn_pattern",
 } as const;
 
@@ -50,9 +49,8 @@ export function bootstrap(config: BootstrapConfig) {
       .output(shared.stateBucket)
       .apply((bucket) => s3BackendUrl({ bucket, region: config.aws.region, endpoint })),
     stateBucket: shared.stateBucket,
-    /** The registry RepoRun pushes run images to (`<host>/<prefix>`). */
+    /** The registry RepoRun pushes run images to (`<account>.dkr.ecr.<region>.amazonaws.com`). */
     registryUrl: shared.registryUrl,
-    registryHost: shared.registryHost,
     /** The Terraform backend's `dynamodb_table`. */
     lockTableName: shared.lockTable,
     servicePolicyArn: policy?.policyArn,
@@ -65,7 +63,6 @@ interface SharedResources {
   readonly stateBucketArn: pulumi.Input<string>;
   readonly lockTable: pulumi.Input<string | undefined>;
   readonly registryUrl: pulumi.Input<string>;
-  readonly registryHost: pulumi.Input<string>;
   readonly repositoryArnPattern: pulumi.Input<string>;
 }
 
@@ -93,7 +90,6 @@ function createBaseline(config: BootstrapConfig, provider: aws.Provider): Shared
     stateBucketArn: state.bucketArn,
     lockTable: locks?.tableName,
     registryUrl: images.registryUrl,
-    registryHost: images.registryHost,
     repositoryArnPattern: images.repositoryArnPattern,
   };
 }
@@ -129,7 +125,6 @@ function fromTerraform(config: BootstrapConfig): SharedResources {
     stateBucketArn: output(TERRAFORM_OUTPUTS.stateBucketArn),
     lockTable: output(TERRAFORM_OUTPUTS.lockTable),
     registryUrl: output(TERRAFORM_OUTPUTS.registryUrl),
-    registryHost: output(TERRAFORM_OUTPUTS.registryHost),
     repositoryArnPattern: output(TERRAFORM_OUTPUTS.repositoryArnPattern),
   };
 }

@@ -5,8 +5,9 @@ export const IMAGE_REPOSITORIES_TYPE = "reporunner:hybrid:ImageRepositories";
 
 export interface ImageRepositoriesArgs {
   /**
-   * The namespace of every run image: RepoRun pushes `<registry>/<prefix>/<service>:<content hash>`
-   * (default `reporunner`, what RepoRun names its images).
+   * The namespace of run images (default `reporunner`): RepoRun pushes
+   * `<registry>/reporunner/<service>:<content hash>` (`imageReference`), so only another user of
+   * this component would change it.
    */
   readonly prefix?: string;
   /**
@@ -67,10 +68,11 @@ export function imageLifecyclePolicy(untaggedDays: number, runImageDays: number)
  * first push with the same settings — a run's service names are not known in advance.
  */
 export class ImageRepositories extends pulumi.ComponentResource {
-  /** `<account>.dkr.ecr.<region>.amazonaws.com/<prefix>`: RepoRun's registry in hybrid mode. */
+  /**
+   * `<account>.dkr.ecr.<region>.amazonaws.com`: the registry RepoRun pushes to in hybrid mode (the
+   * `registry` of its image loader), `docker login` logs in to and the pull secret names.
+   */
   public readonly registryUrl: pulumi.Output<string>;
-  /** The registry's host, what `docker login` and the pull secret name. */
-  public readonly registryHost: pulumi.Output<string>;
   /** ARN pattern of every repository below the prefix (for IAM policies). */
   public readonly repositoryArnPattern: pulumi.Output<string>;
   /** Full names of the repositories made up front. */
@@ -128,13 +130,11 @@ export class ImageRepositories extends pulumi.ComponentResource {
     const identity = aws.getCallerIdentityOutput({}, { parent: this, provider: args.provider });
     const region = aws.getRegionOutput({}, { parent: this, provider: args.provider });
     const partition = aws.getPartitionOutput({}, { parent: this, provider: args.provider });
-    this.registryHost = pulumi.interpolate`${identity.accountId}.dkr.ecr.${region.region}.amazonaws.com`;
-    this.registryUrl = pulumi.interpolate`${this.registryHost}/${prefix}`;
+    this.registryUrl = pulumi.interpolate`${identity.accountId}.dkr.ecr.${region.region}.amazonaws.com`;
     this.repositoryArnPattern = pulumi.interpolate`arn:${partition.partition}:ecr:${region.region}:${identity.accountId}:repository/${prefix}/*`;
     this.repositoryNames = pulumi.all(repositories.map((r) => r.name));
     this.registerOutputs({
       registryUrl: this.registryUrl,
-      registryHost: this.registryHost,
       repositoryArnPattern: this.repositoryArnPattern,
       repositoryNames: this.repositoryNames,
     });

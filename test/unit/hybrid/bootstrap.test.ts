@@ -18,8 +18,7 @@ const terraformOutputs = {
   state_bucket: "tf-state",
   state_bucket_arn: "arn:aws:s3:::tf-state",
   lock_table: "tf-locks",
-  registry_url: "210987654321.dkr.ecr.eu-central-1.amazonaws.com/reporunner",
-  registry_host: "210987654321.dkr.ecr.eu-central-1.amazonaws.com",
+  registry_url: "210987654321.dkr.ecr.eu-central-1.amazonaws.com",
   repository_arn_pattern: "arn:aws:ecr:eu-central-1:210987654321:repository/reporunner/*",
 };
 const terraformReads: Record<string, unknown>[] = [];
@@ -67,9 +66,7 @@ describe("the hybrid bootstrap stack", () => {
     expect(await resolveOutput(outputs.backendUrl)).toBe(
       "s3://reporunner-state-mock0001?region=eu-central-1",
     );
-    expect(await resolveOutput(outputs.registryUrl)).toBe(
-      "123456789012.dkr.ecr.eu-central-1.amazonaws.com/reporunner",
-    );
+    expect(await resolveOutput(outputs.registryUrl)).toBe("123456789012.dkr.ecr.eu-central-1.amazonaws.com");
     expect(await resolveOutput(outputs.lockTableName)).toBe("reporunner-terraform-locks");
   });
 
@@ -175,6 +172,6 @@ describe("the bootstrap configuration", () => {
       name: "reporunner-terraform-locks",
       deletionProtection: true,
     });
-    expect(config.images.prefix).toBe("reporunner");
+    expect(config.images.runImageDays).toBe(30);
   });
 });

@@ -82,10 +82,7 @@ describe("the ECR repositories of run images", () => {
 
   it("names the registry RepoRun pushes to, and the ARNs of its repositories", async () => {
     const images = new ImageRepositories("images", { prefix: "team/runs", provider });
-    expect(await resolveOutput(images.registryUrl)).toBe(
-      "123456789012.dkr.ecr.eu-central-1.amazonaws.com/team/runs",
-    );
-    expect(await resolveOutput(images.registryHost)).toBe("123456789012.dkr.ecr.eu-central-1.amazonaws.com");
+    expect(await resolveOutput(images.registryUrl)).toBe("123456789012.dkr.ecr.eu-central-1.amazonaws.com");
     expect(await resolveOutput(images.repositoryArnPattern)).toBe(
       "arn:aws:ecr:eu-central-1:123456789012:repository/team/runs/*",
     );
