@@ -199,3 +199,48 @@ export class ManualClock {
     return this.sleepers.length;
   }
 }
+
+/** A symmetric KMS key in moto, for an `awskms://` secrets provider; returns its id. */
+export async function createKmsKey(): Promise<string> {
+  // moto does not check signatures: a request with the credential scope's shape is enough.
+  const response = await fetch(`${process.env.AWS_ENDPOINT_URL}/`, {
+    method: "POST",
+    headers: {
+      "content-type": "application/x-amz-json-1.1",
+      "x-amz-target": "TrentService.CreateKey",
+      authorization: `AWS4-HMAC-SHA256 Credential=test/20260101/${process.env.AWS_REGION}/kms/aws4_request, SignedHeaders=host, Signature=0`,
+    },
+    body: JSON.stringify({ Description: "reporunner integration test" }),
+  });
+  if (!response.ok) throw new Error(`moto CreateKey: ${response.status} ${await response.text()}`);
+  return ((await response.json()) as { KeyMetadata: { KeyId: string } }).KeyMetadata.KeyId;
+}
+
+/**
+ * A small Pulumi project of its own (no providers: outputs only, one of them secret), run by the
+ * CLI in its own language host with this repository's node_modules. With `REPORUNNER_IT_SLOW` set
+ * its update takes a minute, long enough to be killed in the middle.
+ */
+export function outputsOnlyProject(projectRoot: string): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "reporunner-hybrid-project-"));
+  fs.writeFileSync(
+    path.join(dir, "Pulumi.yaml"),
+    "name: reporunner-hybrid-it\nruntime: nodejs\nmain: index.js\n",
+  );
+  fs.symlinkSync(path.join(projectRoot, "node_modules"), path.join(dir, "node_modules"));
+  fs.writeFileSync(
+    path.join(dir, "index.js"),
+    [
+      'const pulumi = require("@pulumi/pulumi");',
+      "const outputs = {",
+      "  greeting: `hello from ${pulumi.getStack()}`,",
+      "  token: pulumi.secret(`kms-protected-${pulumi.getStack()}`),",
+      "};",
+      "module.exports = process.env.REPORUNNER_IT_SLOW",
+      "  ? new Promise((resolve) => setTimeout(() => resolve(outputs), 60_000))",
+      "  : outputs;",
+      "",
+    ].join("\n"),
+  );
+  return dir;
+}
