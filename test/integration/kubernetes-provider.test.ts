@@ -25,6 +25,8 @@ const settings = {
   broken: false,
   greedy: false,
   restricted: false,
+  crashing: false,
+  failingJob: false,
   /** customTimeouts.delete of the namespace (to see a stuck namespace fail in a test's time). */
   namespaceDeleteTimeout: undefined as string | undefined,
 };
@@ -171,6 +173,39 @@ function program(env: Record<string, string>) {
     if (settings.broken)
       failing("broken", nsName, { containers: [container("broken", missingImage, "32Mi")] });
     if (settings.greedy) failing("greedy", nsName, { containers: [container("greedy", image, "4Gi")] });
+    if (settings.crashing) {
+      failing("crashing", nsName, {
+        containers: [
+          {
+            ...container("crashing", image, "32Mi"),
+            command: ["sh", "-c", "echo starting up; echo 'fatal: cannot reach the database' >&2; exit 3"],
+          },
+        ],
+      });
+    }
+    if (settings.failingJob) {
+      new k8s.batch.v1.Job(
+        "failing-migration",
+        {
+          metadata: { namespace: nsName },
+          spec: {
+            backoffLimit: 0,
+            template: {
+              spec: {
+                restartPolicy: "Never",
+                containers: [
+                  {
+                    ...container("migrate", image, "32Mi"),
+                    command: ["sh", "-c", "echo 'migration failed: relation users already exists'; exit 2"],
+                  },
+                ],
+              },
+            },
+          },
+        },
+        { ...opts, dependsOn: [quota] },
+      );
+    }
     if (settings.restricted) {
       const restricted = new k8s.core.v1.Namespace(
         "restricted",
@@ -211,8 +246,8 @@ async function failingUp(): Promise<{ message: string; seconds: number }> {
     await stack.up({ onEvent: (e) => events.push(e) });
   } catch (error) {
     const message = (error as Error).message;
-    const lines = message.split("\n").filter((l) => /error:|kubernetes:/.test(l));
-    console.log(`[kubernetes-provider] up failed:\n${lines.slice(0, 12).join("\n")}`);
+    const start = message.indexOf("Diagnostics:");
+    console.log(`[kubernetes-provider] up failed:\n${message.slice(start, start + 1500)}`);
     return { message, seconds: (Date.now() - started) / 1000 };
   }
   throw new Error("up succeeded, but it should have failed");
@@ -353,6 +388,26 @@ describe("the stand-in Kubernetes provider on the test cluster", () => {
     expect(message).toContain("violates PodSecurity");
     expect(seconds).toBeLessThan(90);
     settings.restricted = false;
+  });
+
+  it("fails fast on a container in CrashLoopBackOff, with its last log lines", async () => {
+    settings.crashing = true;
+    const { message, seconds } = await failingUp();
+    console.log(`[kubernetes-provider] CrashLoopBackOff failed after ${seconds.toFixed(1)}s`);
+    expect(message).toContain("CrashLoopBackOff");
+    expect(message).toContain("fatal: cannot reach the database");
+    expect(seconds).toBeLessThan(120);
+    settings.crashing = false;
+  });
+
+  it("fails when a Job fails, with its reason and its last log lines", async () => {
+    settings.failingJob = true;
+    const { message, seconds } = await failingUp();
+    console.log(`[kubernetes-provider] failed Job failed after ${seconds.toFixed(1)}s`);
+    expect(message).toContain("BackoffLimitExceeded");
+    expect(message).toContain("migration failed: relation users already exists");
+    expect(seconds).toBeLessThan(90);
+    settings.failingJob = false;
   });
 
   it("removes what the program no longer declares, and refresh finds nothing changed", async () => {

@@ -106,7 +106,21 @@ function indent(text: string): string {
     .join("\n");
 }
 
-/** Why a pod will never become ready, or undefined while it still may. */
+/** The image a container of the pod asks for (its status may name another tag of the same image). */
+function imageOf(pod: KubeObject, container: string): string {
+  for (const list of ["initContainers", "containers"]) {
+    const specs = getPath(pod, ["spec", list]);
+    const spec = Array.isArray(specs) ? specs.filter(isObject).find((c) => c.name === container) : undefined;
+    if (spec && typeof spec.image === "string") return spec.image;
+  }
+  return "";
+}
+
+/**
+ * Why a pod will never become ready, or undefined while it still may. A container counts as crash-looping when
+ * it is in CrashLoopBackOff, or when it has just exited with an error for the third time (the kubelet shows
+ * CrashLoopBackOff only some of the time between restarts).
+ */
 export async function podFailure(client: KubeClient, pod: KubeObject): Promise<string | undefined> {
   const ns = getString(pod, ["metadata", "namespace"]) ?? "";
   const name = getString(pod, ["metadata", "name"]) ?? "";
@@ -116,25 +130,30 @@ export async function podFailure(client: KubeClient, pod: KubeObject): Promise<s
   ].filter(isObject);
   for (const status of statuses) {
     const container = String(status.name);
+    const image = imageOf(pod, container) || String(status.image);
     const waiting = getPath(status, ["state", "waiting"]);
     const reason = getString(waiting, ["reason"]) ?? "";
     const detail = getString(waiting, ["message"]);
     if (reason in IMAGE_FAILURES) {
       return (
-        `pod ${ns}/${name}: container "${container}" cannot start: image "${String(status.image)}" ` +
+        `pod ${ns}/${name}: container "${container}" cannot start: image "${image}" ` +
         `${IMAGE_FAILURES[reason]} (${reason})${detail ? `: ${detail}` : ""}`
       );
     }
-    if (reason === "CrashLoopBackOff") {
-      const terminated = getPath(status, ["lastState", "terminated"]);
+    const restarts = num(status.restartCount);
+    const exitedNow = getPath(status, ["state", "terminated"]);
+    const crashedNow =
+      exitedNow !== undefined && num(getPath(exitedNow, ["exitCode"])) !== 0 && restarts >= 2;
+    if (reason === "CrashLoopBackOff" || crashedNow) {
+      const terminated = crashedNow ? exitedNow : getPath(status, ["lastState", "terminated"]);
       const exit = terminated
         ? `; last exit code ${num(getPath(terminated, ["exitCode"]))}` +
           `${getString(terminated, ["reason"]) ? ` (${getString(terminated, ["reason"])})` : ""}`
         : "";
-      const logs = await client.logs(ns, name, container, 10, true);
+      const logs = await client.logs(ns, name, container, 10, !crashedNow);
       return (
-        `pod ${ns}/${name}: container "${container}" (image "${String(status.image)}") is in CrashLoopBackOff ` +
-        `(restarted ${num(status.restartCount)} times${exit})` +
+        `pod ${ns}/${name}: container "${container}" (image "${image}") is crash-looping (CrashLoopBackOff, ` +
+        `restarted ${restarts} times${exit})` +
         (logs ? `; its last log lines:\n${indent(logs)}` : "; it logged nothing")
       );
     }

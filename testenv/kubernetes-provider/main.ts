@@ -64,6 +64,11 @@ const engineLog = {
 
 const provider = new KubernetesProvider(engineLog);
 
+// A stray rejection must not take the plugin down in the middle of a deployment: log it instead.
+process.on("unhandledRejection", (reason) =>
+  stderr(`unhandled rejection: ${(reason as Error)?.stack ?? reason}`),
+);
+
 // ---------------------------------------------------------------------------------------------------------------
 // Plumbing: Structs in and out, errors out.
 
