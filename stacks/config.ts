@@ -57,6 +57,23 @@ const serviceToggles = z
   })
   .strict();
 
+/**
+ * Hybrid mode (stack `hybrid`): run images go to ECR instead of into the nodes, and the Run API makes
+ * each run's pull Secret from an ECR token. State lives in S3 through the backend URL, not config.
+ */
+const hybridConfig = z
+  .object({
+    /** Region of the registry. */
+    region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, "an AWS region such as eu-west-1"),
+    /** The registry runs push to: the bootstrap stack's `registryUrl` (`<account>.dkr.ecr.<region>.amazonaws.com`). */
+    registry: z
+      .string()
+      .regex(/^[a-z0-9.-]+(:\d+)?$/, "a registry host such as 123456789012.dkr.ecr.eu-west-1.amazonaws.com"),
+    /** A profile of the shared AWS config files; unset: the SDK's default chain (env, SSO, profiles). */
+    profile: z.string().min(1).optional(),
+  })
+  .strict();
+
 export const platformConfigSchema = z.object({
   /** What this stack builds. */
   stack: z.literal("platform").default("platform"),
@@ -69,13 +86,23 @@ export const platformConfigSchema = z.object({
   previewBaseUrl: z.url().optional(),
   cluster: clusterConfig.prefault({}),
   services: serviceToggles.prefault({}),
+  hybrid: hybridConfig.optional(),
 });
 
 export type PlatformConfig = z.infer<typeof platformConfigSchema>;
 export type ClusterConfig = PlatformConfig["cluster"];
 export type ServiceName = keyof PlatformConfig["services"];
 
-const KEYS = ["stack", "profile", "infraNamespace", "previewBaseUrl", "cluster", "services"] as const;
+const KEYS = [
+  "stack",
+  "profile",
+  "infraNamespace",
+  "previewBaseUrl",
+  "cluster",
+  "services",
+  "hybrid",
+] as const;
+const OBJECT_KEYS = new Set<string>(["cluster", "services", "hybrid"]);
 
 /** Reads `reporunner:*` from a raw key → value map (strings as Pulumi stores them; objects as JSON). */
 export function parsePlatformConfig(raw: Record<string, string | undefined>): PlatformConfig {
@@ -83,7 +110,7 @@ export function parsePlatformConfig(raw: Record<string, string | undefined>): Pl
   for (const key of KEYS) {
     const value = raw[key];
     if (value === undefined) continue;
-    input[key] = key === "cluster" || key === "services" ? parseJson(key, value) : value;
+    input[key] = OBJECT_KEYS.has(key) ? parseJson(key, value) : value;
   }
   const parsed = platformConfigSchema.safeParse(input);
   if (!parsed.success) {

@@ -63,7 +63,11 @@ export function platform(config: PlatformConfig) {
   return {
     kubeconfig: cluster.kubeconfig,
     context: cluster.context,
-    imageLoader: cluster.imageLoader,
+    // Hybrid mode: runs push to ECR and their nodes pull with the run's pull Secret.
+    imageLoader: config.hybrid
+      ? pulumi.output({ method: "registry" as const, registry: config.hybrid.registry })
+      : cluster.imageLoader,
+    hybrid: config.hybrid,
     infraNamespace: namespace.metadata.name,
     previewBaseUrl: config.previewBaseUrl ?? `http://localhost:${c.previewPort}`,
     endpoints: pulumi.secret({
