@@ -4,6 +4,7 @@ import * as path from "node:path";
 import { z } from "zod";
 import type { ImageLoader } from "../../components/cluster/image-loader";
 import { defaultKubeconfigPath } from "../../components/cluster/existing";
+import { ecrCredentials } from "../registry/ecr-token";
 import type { PulumiRunEngineOptions } from "./pulumi-run-engine";
 
 /**
@@ -27,6 +28,12 @@ const engineEnv = z.object({
     .default("kind:reporunner"),
   REPORUNNER_PREVIEW_HOST: z.string().min(1).default("localhost"),
   REPORUNNER_PREVIEW_TIMEOUT_MS: z.coerce.number().int().positive().default(60_000),
+  /** Hybrid mode: `ecr` logs runs in to the `registry:` of REPORUNNER_IMAGE_LOAD with ECR tokens. */
+  REPORUNNER_REGISTRY_CREDENTIALS: z.enum(["none", "ecr"]).default("none"),
+  /** Region of the ECR registry (default: the AWS SDK's). */
+  REPORUNNER_ECR_REGION: z.string().min(1).optional(),
+  /** AWS profile for ECR tokens (default: the SDK's default chain). */
+  REPORUNNER_AWS_PROFILE: z.string().min(1).optional(),
 });
 
 function imageLoader(spec: string): ImageLoader {
@@ -63,14 +70,28 @@ export function engineOptionsFromEnv(env: NodeJS.ProcessEnv): PulumiRunEngineOpt
       cause: error,
     });
   }
+  const loader = imageLoader(e.REPORUNNER_IMAGE_LOAD);
+  if (e.REPORUNNER_REGISTRY_CREDENTIALS === "ecr" && loader.method !== "registry") {
+    throw new Error(
+      "invalid engine configuration: REPORUNNER_REGISTRY_CREDENTIALS=ecr needs REPORUNNER_IMAGE_LOAD=registry:<ECR host>",
+    );
+  }
   return {
     projectDir: e.REPORUNNER_PROJECT_DIR,
     sourcesDir: e.REPORUNNER_SOURCES_DIR,
     target: {
       kubeconfig,
       kubeContext: e.REPORUNNER_KUBE_CONTEXT,
-      imageLoader: imageLoader(e.REPORUNNER_IMAGE_LOAD),
+      imageLoader: loader,
       previewHost: e.REPORUNNER_PREVIEW_HOST,
+      registryCredentials:
+        e.REPORUNNER_REGISTRY_CREDENTIALS === "ecr" && loader.method === "registry"
+          ? ecrCredentials({
+              region: e.REPORUNNER_ECR_REGION,
+              profile: e.REPORUNNER_AWS_PROFILE,
+              server: loader.registry.split("/")[0],
+            })
+          : undefined,
     },
     pulumiEnv: Object.fromEntries(
       Object.entries(env).filter((entry): entry is [string, string] => entry[1] !== undefined),

@@ -1,5 +1,6 @@
 import * as fs from "node:fs/promises";
 import * as path from "node:path";
+import type { Logger } from "pino";
 import {
   ConcurrentUpdateError,
   type EngineEvent,
@@ -9,6 +10,9 @@ import {
 } from "@pulumi/pulumi/automation";
 import type { ImageLoader } from "../../components/cluster/image-loader";
 import type { RegistryCredentials } from "../../components/run/pull-secret";
+import type { ExpiringCredentials } from "../registry/ecr-token";
+import { PullSecretRefresher } from "../registry/pull-secret-refresher";
+import { KubernetesRunNamespaces } from "../registry/run-namespaces";
 import { runStackConfig } from "../../stacks/run-config";
 import { failureReason } from "./failure-reason";
 import { waitForPreviews } from "./preview-check";
@@ -35,7 +39,7 @@ export interface RunTarget {
    * Hybrid mode: fresh credentials of the registry images are pushed to (`ecrCredentials()`), asked
    * for on every deploy; the run logs in with them and its namespace gets a pull Secret.
    */
-  readonly registryCredentials?: () => Promise<RegistryCredentials>;
+  readonly registryCredentials?: () => Promise<ExpiringCredentials>;
 }
 
 export interface PulumiRunEngineOptions {
@@ -246,7 +250,26 @@ function emitLines(text: string, listener: EngineListener): void {
   for (const line of text.split("\n")) if (line.trim()) listener.output(line.trimEnd());
 }
 
-/** The factory `automation/engine-loader.ts` calls: the Pulumi engine configured from the environment. */
-export function createRunEngine(): RunEngine {
-  return new PulumiRunEngine(engineOptionsFromEnv(process.env));
+/**
+ * The factory `automation/engine-loader.ts` calls: the Pulumi engine configured from the environment.
+ * In hybrid mode (registry credentials from ECR) it also starts this process's pull secret refresher,
+ * which keeps the pull Secrets of all live runs valid while the process runs.
+ */
+export function createRunEngine(options: { logger?: Logger } = {}): RunEngine {
+  const engineOptions = engineOptionsFromEnv(process.env);
+  const { target } = engineOptions;
+  if (target.registryCredentials) {
+    const log = options.logger?.child({ component: "pull-secret-refresher" });
+    new PullSecretRefresher({
+      credentials: target.registryCredentials,
+      cluster: new KubernetesRunNamespaces(target.kubeconfig, target.kubeContext),
+      onRound: (report) => {
+        const fields = { refreshed: report.refreshed.length, failed: report.failed, nextAt: report.nextAt };
+        if (report.error || report.failed.length > 0)
+          log?.warn({ ...fields, error: report.error }, "pull secrets not all refreshed");
+        else log?.info(fields, "pull secrets refreshed");
+      },
+    }).start();
+  }
+  return new PulumiRunEngine(engineOptions);
 }

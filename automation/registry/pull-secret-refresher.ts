@@ -14,7 +14,8 @@ export const systemClock: Clock = {
   now: () => new Date(),
   sleep: (ms, signal) =>
     new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, ms);
+      // Unref'd: a refresher waiting for its next round never keeps the process alive.
+      const timer = setTimeout(resolve, ms).unref();
       signal.addEventListener("abort", () => (clearTimeout(timer), resolve()), { once: true });
     }),
 };

@@ -1,4 +1,8 @@
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
 import { describe, expect, it } from "vitest";
+import { engineOptionsFromEnv } from "../../../automation/engine/engine-config";
 import { workspaceBackend } from "../../../automation/engine/workspace-backend";
 import { parseS3BackendUrl, s3BackendUrl } from "../../../components/hybrid/backend-url";
 
@@ -70,5 +74,33 @@ describe("the workspace's backend and secrets provider", () => {
     expect(workspaceBackend({ PULUMI_BACKEND_URL: "file:///state" })).toEqual({
       backendUrl: "file:///state",
     });
+  });
+});
+
+describe("the engine's configuration in hybrid mode", () => {
+  const kubeconfig = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "reporunner-kc-")), "config");
+  fs.writeFileSync(kubeconfig, "apiVersion: v1\nkind: Config\n");
+
+  it("gets ECR credentials for the registry images are pushed to", () => {
+    const options = engineOptionsFromEnv({
+      REPORUNNER_KUBECONFIG: kubeconfig,
+      REPORUNNER_IMAGE_LOAD: "registry:123456789012.dkr.ecr.eu-west-1.amazonaws.com",
+      REPORUNNER_REGISTRY_CREDENTIALS: "ecr",
+      REPORUNNER_ECR_REGION: "eu-west-1",
+    });
+    expect(options.target.imageLoader).toEqual({
+      method: "registry",
+      registry: "123456789012.dkr.ecr.eu-west-1.amazonaws.com",
+    });
+    expect(typeof options.target.registryCredentials).toBe("function");
+  });
+
+  it("refuses ECR credentials without a registry to push to, and has none by default", () => {
+    expect(() =>
+      engineOptionsFromEnv({ REPORUNNER_KUBECONFIG: kubeconfig, REPORUNNER_REGISTRY_CREDENTIALS: "ecr" }),
+    ).toThrow(/REPORUNNER_IMAGE_LOAD=registry/);
+    expect(
+      engineOptionsFromEnv({ REPORUNNER_KUBECONFIG: kubeconfig }).target.registryCredentials,
+    ).toBeUndefined();
   });
 });
