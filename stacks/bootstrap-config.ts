@@ -30,6 +30,8 @@ const stateConfig = z
     /** SSE-KMS with this key; unset: SSE-S3. */
     kmsKeyArn: z.string().startsWith("arn:").optional(),
     forceDestroy: z.boolean().default(false),
+    /** Import the existing bucket `bucketName` (moving it from Terraform to Pulumi). */
+    adopt: z.boolean().default(false),
   })
   .strict();
 
@@ -41,6 +43,8 @@ const lockTableConfig = z
       .regex(/^[A-Za-z0-9_.-]{3,255}$/, "a DynamoDB table name")
       .default("reporunner-terraform-locks"),
     deletionProtection: z.boolean().default(true),
+    /** Import the existing table `name`. */
+    adopt: z.boolean().default(false),
   })
   .strict();
 
@@ -50,6 +54,8 @@ const imagesConfig = z
     untaggedDays: z.number().int().min(1).default(1),
     runImageDays: z.number().int().min(1).default(30),
     registryScanOnPush: z.boolean().default(true),
+    /** Import the existing repositories and creation template. */
+    adopt: z.boolean().default(false),
   })
   .strict();
 
@@ -88,6 +94,13 @@ export const bootstrapConfigSchema = z
     terraform: terraformConfig.optional(),
   })
   .superRefine((config, ctx) => {
+    if (config.state.adopt && !config.state.bucketName) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["state", "bucketName"],
+        message: "required with state.adopt: the bucket to take over",
+      });
+    }
     if (config.baseline === "terraform" && !config.terraform) {
       ctx.addIssue({
         code: "custom",

@@ -74,6 +74,7 @@ function createBaseline(config: BootstrapConfig, provider: aws.Provider): Shared
     keepNoncurrentVersions: config.state.keepNoncurrentVersions,
     kmsKeyArn: config.state.kmsKeyArn,
     forceDestroy: config.state.forceDestroy,
+    adopt: config.state.adopt,
     endpoint: config.aws.endpoint,
     provider,
   });
@@ -81,6 +82,7 @@ function createBaseline(config: BootstrapConfig, provider: aws.Provider): Shared
     ? new LockTable("locks", {
         tableName: config.lockTable.name,
         deletionProtection: config.lockTable.deletionProtection,
+        adopt: config.lockTable.adopt,
         provider,
       })
     : undefined;

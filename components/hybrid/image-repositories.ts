@@ -25,6 +25,11 @@ export interface ImageRepositoriesArgs {
    * one per account and region: set false when the team's baseline owns it.
    */
   readonly registryScanOnPush?: boolean;
+  /**
+   * Take over the existing repositories and creation template instead of creating them (see
+   * `StateBucket.adopt`). The registry's scanning configuration needs none: writing it takes it over.
+   */
+  readonly adopt?: boolean;
   /** The AWS provider: region and credentials (the SDK's default chain) come from it. */
   readonly provider: aws.Provider;
 }
@@ -96,7 +101,13 @@ export class ImageRepositories extends pulumi.ComponentResource {
     const policy = imageLifecyclePolicy(untaggedDays, runImageDays);
 
     const repositories = (args.repositories ?? []).map((repo) =>
-      createRepository(`${name}-${repo.replace(/[^a-z0-9]+/g, "-")}`, `${prefix}/${repo}`, policy, opt),
+      createRepository(
+        `${name}-${repo.replace(/[^a-z0-9]+/g, "-")}`,
+        `${prefix}/${repo}`,
+        policy,
+        opt,
+        args.adopt,
+      ),
     );
     new aws.ecr.RepositoryCreationTemplate(
       `${name}-on-push`,
@@ -109,7 +120,7 @@ export class ImageRepositories extends pulumi.ComponentResource {
         encryptionConfigurations: [{ encryptionType: "AES256" }],
         resourceTags: { "reporunner.dev/purpose": "run-images" },
       },
-      opt,
+      { ...opt, ...(args.adopt ? { import: prefix } : {}) },
     );
     if (args.registryScanOnPush ?? true) {
       new aws.ecr.RegistryScanningConfiguration(
@@ -150,7 +161,10 @@ export function createRepository(
   repositoryName: string,
   lifecyclePolicy: string,
   opts: { parent: pulumi.Resource; provider: aws.Provider },
+  adopt = false,
 ): aws.ecr.Repository {
+  // A repository and its lifecycle policy are both imported by the repository's name.
+  const adopted = adopt ? { import: repositoryName } : {};
   const repository = new aws.ecr.Repository(
     resourceName,
     {
@@ -162,12 +176,12 @@ export function createRepository(
       forceDelete: true,
       tags: { "reporunner.dev/purpose": "run-images" },
     },
-    opts,
+    { ...opts, ...adopted },
   );
   new aws.ecr.LifecyclePolicy(
     `${resourceName}-lifecycle`,
     { repository: repository.name, policy: lifecyclePolicy },
-    opts,
+    { ...opts, ...adopted },
   );
   return repository;
 }

@@ -14,6 +14,8 @@ export interface LockTableArgs {
   readonly tableName?: pulumi.Input<string>;
   /** Refuse to delete the table (default true): a deleted table silently turns locking off. */
   readonly deletionProtection?: boolean;
+  /** Take over the existing table named `tableName` instead of creating one (see `StateBucket.adopt`). */
+  readonly adopt?: boolean;
   /** The AWS provider: region and credentials (the SDK's default chain) come from it. */
   readonly provider: aws.Provider;
 }
@@ -29,10 +31,14 @@ export class LockTable extends pulumi.ComponentResource {
 
   constructor(name: string, args: LockTableArgs, opts?: pulumi.ComponentResourceOptions) {
     super(LOCK_TABLE_TYPE, name, {}, opts);
+    const tableName = args.tableName ?? "reporunner-terraform-locks";
+    if (args.adopt && typeof tableName !== "string") {
+      throw new pulumi.ResourceError("adopt needs the existing table's name in tableName", this);
+    }
     const table = new aws.dynamodb.Table(
       `${name}-table`,
       {
-        name: args.tableName ?? "reporunner-terraform-locks",
+        name: tableName,
         billingMode: "PAY_PER_REQUEST",
         hashKey: TERRAFORM_LOCK_KEY,
         attributes: [{ name: TERRAFORM_LOCK_KEY, type: "S" }],
@@ -41,7 +47,7 @@ export class LockTable extends pulumi.ComponentResource {
         deletionProtectionEnabled: args.deletionProtection ?? true,
         tags: { "reporunner.dev/purpose": "terraform-lock" },
       },
-      { parent: this, provider: args.provider },
+      { parent: this, provider: args.provider, ...(args.adopt ? { import: tableName as string } : {}) },
     );
     this.tableName = table.name;
     this.tableArn = table.arn;

@@ -18,6 +18,12 @@ export interface StateBucketArgs {
   readonly kmsKeyArn?: pulumi.Input<string>;
   /** Let `pulumi destroy` delete a bucket that still holds state (default false: it refuses). */
   readonly forceDestroy?: boolean;
+  /**
+   * Take over an existing bucket named `bucketName` (one the Terraform baseline made) instead of
+   * creating one: every part is imported on the next `pulumi up`, which fails and shows the
+   * difference if its settings are not the ones above. Remove the flag once the import is done.
+   */
+  readonly adopt?: boolean;
   /** An S3-compatible endpoint the backend URL should name (the provider's); unset: AWS. */
   readonly endpoint?: string;
   /** The AWS provider: region and credentials (the SDK's default chain) come from it. */
@@ -88,7 +94,15 @@ export class StateBucket extends pulumi.ComponentResource {
     if (!Number.isInteger(keep) || keep < 1 || keep > 100) {
       throw new pulumi.ResourceError(`keepNoncurrentVersions must be 1–100, got ${keep}`, this);
     }
-    const opt = { parent: this, provider: args.provider };
+    if (args.adopt && typeof args.bucketName !== "string") {
+      throw new pulumi.ResourceError("adopt needs the existing bucket's name in bucketName", this);
+    }
+    // Every part of a bucket is imported by the bucket's name.
+    const opt = {
+      parent: this,
+      provider: args.provider,
+      ...(args.adopt ? { import: args.bucketName as string } : {}),
+    };
 
     const bucket = createBucket(name, args, opt);
     // Every other part depends on the bucket only: they are created side by side.
@@ -126,7 +140,7 @@ export class StateBucket extends pulumi.ComponentResource {
   }
 }
 
-type ChildOptions = { parent: pulumi.Resource; provider: aws.Provider };
+type ChildOptions = { parent: pulumi.Resource; provider: aws.Provider; import?: string };
 
 /** The bucket itself; its name is fixed at creation (a new name is a new bucket). */
 export function createBucket(name: string, args: StateBucketArgs, opts: ChildOptions): aws.s3.Bucket {

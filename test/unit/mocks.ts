@@ -12,6 +12,8 @@ export interface CreatedResource {
   readonly inputs: Record<string, any>;
   /** The provider reference (`urn::id`) the resource was registered with, if any. */
   readonly provider?: string;
+  /** The ID of an existing resource the program imports (the `import` option), if any. */
+  readonly importId?: string;
 }
 
 const created: CreatedResource[] = [];
@@ -64,7 +66,13 @@ export async function setupMocks(): Promise<void> {
   await pulumi.runtime.setMocks(
     {
       newResource(args) {
-        created.push({ type: args.type, name: args.name, inputs: args.inputs, provider: args.provider });
+        created.push({
+          type: args.type,
+          name: args.name,
+          inputs: args.inputs,
+          provider: args.provider,
+          importId: args.id || undefined,
+        });
         const metadataName = args.inputs?.metadata?.name;
         return { id: metadataName ?? `${args.name}-id`, state: { ...args.inputs, ...computedOutputs(args) } };
       },

@@ -171,7 +171,48 @@ describe("the bootstrap configuration", () => {
       enabled: true,
       name: "reporunner-terraform-locks",
       deletionProtection: true,
+      adopt: false,
     });
     expect(config.images.runImageDays).toBe(30);
+  });
+});
+
+describe("moving the baseline from Terraform to Pulumi", () => {
+  it("imports the existing bucket, table and repositories instead of creating them", async () => {
+    bootstrap(
+      parseBootstrapConfig({
+        stack: "bootstrap",
+        aws: awsRegion,
+        state: JSON.stringify({ bucketName: "tf-state", adopt: true }),
+        lockTable: JSON.stringify({ name: "tf-locks", adopt: true }),
+        images: JSON.stringify({ repositories: ["web"], adopt: true }),
+      }),
+    );
+    await settle();
+    const imported = Object.fromEntries(
+      allCreated()
+        .filter((r) => r.type.startsWith("aws:"))
+        .map((r) => [r.name, r.importId]),
+    );
+    expect(imported).toMatchObject({
+      "state-bucket": "tf-state",
+      "state-versioning": "tf-state",
+      "state-encryption": "tf-state",
+      "state-public-access": "tf-state",
+      "state-tls-only": "tf-state",
+      "state-lifecycle": "tf-state",
+      "locks-table": "tf-locks",
+      "images-web": "reporunner/web",
+      "images-web-lifecycle": "reporunner/web",
+      "images-on-push": "reporunner",
+    });
+    // The service policy is new on either side: it is created, not imported.
+    expect(imported["service-policy"]).toBeUndefined();
+  });
+
+  it("needs the name of the bucket it is to take over", () => {
+    expect(() =>
+      parseBootstrapConfig({ stack: "bootstrap", aws: awsRegion, state: JSON.stringify({ adopt: true }) }),
+    ).toThrow(/reporunner:state\.bucketName: required with state\.adopt/);
   });
 });
