@@ -95,6 +95,8 @@ beforeAll(async () => {
 afterAll(async () => {
   for (const ns of namespaces) kubectl(["delete", "namespace", ns, "--wait=false", "--ignore-not-found"]);
   await registry?.stop();
+  // The tag names a registry that is gone: drop it (the layers stay cached under the run's other tags).
+  if (image) execFileSync("docker", ["rmi", image], { stdio: "ignore" });
 });
 
 describe("ECR credentials", () => {

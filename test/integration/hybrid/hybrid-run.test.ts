@@ -1,3 +1,4 @@
+import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -74,6 +75,8 @@ beforeAll(async () => {
 afterAll(async () => {
   await engine?.destroy(runId, quiet).catch(() => undefined);
   await registry?.stop();
+  // The tag names a registry that is gone: drop it (the layers stay cached).
+  if (result?.images.app) execFileSync("docker", ["rmi", result.images.app], { stdio: "ignore" });
 });
 
 describe("a run in hybrid mode", () => {
