@@ -16,7 +16,7 @@ const list = z.string().transform((s) =>
     .filter(Boolean),
 );
 
-/** Every variable the service reads, with its default. Documented in automation/README-api.md. */
+/** Every variable the service reads, with its default. Documented in the README ("Configuration of the Run API"). */
 const envSchema = z.object({
   REPORUNNER_HOST: z.string().min(1).default("127.0.0.1"),
   REPORUNNER_PORT: int(0, 65535).default(8080),

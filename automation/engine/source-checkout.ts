@@ -37,10 +37,13 @@ export async function checkoutSource(
   request: CheckoutRequest,
 ): Promise<{ commitSha: string; bytes: number }> {
   await fs.mkdir(request.dir, { recursive: true });
-  const env: Record<string, string> = {
-    ...(process.env as Record<string, string>),
-    GIT_TERMINAL_PROMPT: "0",
-  };
+  // Only what git needs: an inherited EDITOR, GIT_SSH_COMMAND or GIT_CONFIG_* could run commands or
+  // change what is fetched (simple-git refuses those too).
+  const env: Record<string, string> = { GIT_TERMINAL_PROMPT: "0" };
+  for (const key of ["PATH", "HOME", "LANG", "HTTPS_PROXY", "HTTP_PROXY", "NO_PROXY", "SSL_CERT_FILE"]) {
+    const value = process.env[key];
+    if (value !== undefined) env[key] = value;
+  }
   if (request.token) {
     const basic = Buffer.from(`x-access-token:${request.token}`).toString("base64");
     Object.assign(env, {
@@ -51,6 +54,8 @@ export async function checkoutSource(
   }
   const git = simpleGit({
     baseDir: request.dir,
+    // simple-git drops GIT_* variables unless they are named: these are the ones set above.
+    allowEnvironment: Object.keys(env).filter((key) => key.startsWith("GIT_")),
     timeout: { block: request.timeoutMs ?? 5 * 60_000 },
     progress: request.onProgress
       ? ({ method, stage, progress }) => request.onProgress!(`${method} ${stage}: ${progress}%`)

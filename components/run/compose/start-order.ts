@@ -67,13 +67,16 @@ export function waitContainers(
         `${dependency.service} has no healthcheck, so "healthy" means it is running and reachable`,
       );
     }
-    // busybox's nslookup may not apply the search domains, so the name is fully qualified.
+    // busybox's nslookup may not apply the search domains, so the name is fully qualified. `nc` connects
+    // with stdin closed rather than `-z`, which only some busybox builds have (Debian's lacks it).
     const check = port
-      ? `nc -z -w 2 ${target.kubeName} ${port.target}`
+      ? `nc -w 2 ${target.kubeName} ${port.target} </dev/null`
       : `nslookup ${target.kubeName}.${options.namespace}.svc.${options.clusterDomain}`;
     containers.push({
       name: toDnsLabel(`wait-for-${target.kubeName}`),
       image: options.image,
+      // A utility image: take the node's copy when it has one, so a `:latest` tag is not pulled per pod.
+      imagePullPolicy: "IfNotPresent",
       command: [
         "sh",
         "-c",

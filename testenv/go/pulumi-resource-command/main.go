@@ -17,11 +17,13 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"sort"
 	"strings"
 
+	"github.com/pulumi/pulumi/sdk/v3/go/common/diag"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource/plugin"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi/provider"
@@ -42,8 +44,8 @@ const (
 var replacingKeys = []string{"create", "dir", "environment", "interpreter", "stdin", "triggers", "assetPaths", "archivePaths"}
 
 func main() {
-	err := provider.Main("command", func(*provider.HostClient) (pulumirpc.ResourceProviderServer, error) {
-		return &commandProvider{}, nil
+	err := provider.Main("command", func(host *provider.HostClient) (pulumirpc.ResourceProviderServer, error) {
+		return &commandProvider{host: host}, nil
 	})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
@@ -53,6 +55,46 @@ func main() {
 
 type commandProvider struct {
 	pulumirpc.UnimplementedResourceProviderServer
+	host *provider.HostClient
+}
+
+// lineLogger sends each complete line written to it to the engine as an info message of one resource, as the
+// upstream provider does, so a long command (a docker build) shows its progress in Pulumi's output.
+type lineLogger struct {
+	ctx     context.Context
+	host    *provider.HostClient
+	urn     resource.URN
+	pending []byte
+}
+
+func (l *lineLogger) Write(b []byte) (int, error) {
+	l.pending = append(l.pending, b...)
+	for {
+		i := bytes.IndexByte(l.pending, '\n')
+		if i < 0 {
+			return len(b), nil
+		}
+		if line := strings.TrimRight(string(l.pending[:i]), "\r"); line != "" && l.host != nil {
+			_ = l.host.Log(l.ctx, diag.Info, l.urn, line)
+		}
+		l.pending = l.pending[i+1:]
+	}
+}
+
+// loggers returns where a command's stdout and stderr are echoed, following the `logging` input
+// (stdout, stderr, stdoutAndStderr (default) or none): a kubeconfig on stdout must stay out of the logs.
+func (p *commandProvider) loggers(ctx context.Context, in resource.PropertyMap, urn string) (io.Writer, io.Writer) {
+	logger := &lineLogger{ctx: ctx, host: p.host, urn: resource.URN(urn)}
+	switch str(in, "logging") {
+	case "none":
+		return io.Discard, io.Discard
+	case "stdout":
+		return logger, io.Discard
+	case "stderr":
+		return io.Discard, logger
+	default:
+		return logger, logger
+	}
 }
 
 // keep preserves secrets and unknowns, for echoing inputs back as state.
@@ -158,7 +200,7 @@ func (p *commandProvider) Diff(_ context.Context, req *pulumirpc.DiffRequest) (*
 	}, nil
 }
 
-func (p *commandProvider) Create(_ context.Context, req *pulumirpc.CreateRequest) (*pulumirpc.CreateResponse, error) {
+func (p *commandProvider) Create(ctx context.Context, req *pulumirpc.CreateRequest) (*pulumirpc.CreateResponse, error) {
 	state, err := unmarshal(req.GetProperties(), keep)
 	if err != nil {
 		return nil, err
@@ -176,7 +218,8 @@ func (p *commandProvider) Create(_ context.Context, req *pulumirpc.CreateRequest
 	}
 	stdout, stderr := "", ""
 	if cmd := str(in, "create"); cmd != "" {
-		if stdout, stderr, err = run(in, cmd, nil); err != nil {
+		outLog, errLog := p.loggers(ctx, in, req.GetUrn())
+		if stdout, stderr, err = run(in, cmd, nil, outLog, errLog); err != nil {
 			return nil, err
 		}
 	}
@@ -185,7 +228,7 @@ func (p *commandProvider) Create(_ context.Context, req *pulumirpc.CreateRequest
 	return &pulumirpc.CreateResponse{Id: id, Properties: props}, err
 }
 
-func (p *commandProvider) Update(_ context.Context, req *pulumirpc.UpdateRequest) (*pulumirpc.UpdateResponse, error) {
+func (p *commandProvider) Update(ctx context.Context, req *pulumirpc.UpdateRequest) (*pulumirpc.UpdateResponse, error) {
 	olds, err := unmarshal(req.GetOlds(), plain)
 	if err != nil {
 		return nil, err
@@ -210,7 +253,8 @@ func (p *commandProvider) Update(_ context.Context, req *pulumirpc.UpdateRequest
 		cmd = str(in, "create")
 	}
 	if cmd != "" {
-		if stdout, stderr, err = run(in, cmd, previousOutputs(in, olds)); err != nil {
+		outLog, errLog := p.loggers(ctx, in, req.GetUrn())
+		if stdout, stderr, err = run(in, cmd, previousOutputs(in, olds), outLog, errLog); err != nil {
 			return nil, err
 		}
 	}
@@ -225,7 +269,7 @@ func (p *commandProvider) Delete(_ context.Context, req *pulumirpc.DeleteRequest
 		return nil, err
 	}
 	if cmd := str(olds, "delete"); cmd != "" {
-		if _, _, err := run(olds, cmd, previousOutputs(olds, olds)); err != nil {
+		if _, _, err := run(olds, cmd, previousOutputs(olds, olds), io.Discard, io.Discard); err != nil {
 			return nil, err
 		}
 	}
@@ -248,7 +292,7 @@ func (p *commandProvider) Invoke(_ context.Context, req *pulumirpc.InvokeRequest
 	if err != nil {
 		return nil, err
 	}
-	stdout, stderr, err := run(in, str(in, "command"), nil)
+	stdout, stderr, err := run(in, str(in, "command"), nil, io.Discard, io.Discard)
 	if err != nil {
 		return nil, err
 	}
@@ -263,7 +307,7 @@ func (p *commandProvider) Cancel(context.Context, *emptypb.Empty) (*emptypb.Empt
 
 // run executes cmd with the resource's interpreter, dir, environment and stdin; it returns stdout and stderr
 // without their trailing newline, as the upstream provider does.
-func run(in resource.PropertyMap, cmd string, extraEnv []string) (string, string, error) {
+func run(in resource.PropertyMap, cmd string, extraEnv []string, outLog, errLog io.Writer) (string, string, error) {
 	interpreter := []string{"/bin/sh", "-c"}
 	if v, ok := in["interpreter"]; ok && v.IsArray() && len(v.ArrayValue()) > 0 {
 		interpreter = nil
@@ -289,7 +333,7 @@ func run(in resource.PropertyMap, cmd string, extraEnv []string) (string, string
 		c.Stdin = strings.NewReader(stdin)
 	}
 	var stdout, stderr bytes.Buffer
-	c.Stdout, c.Stderr = &stdout, &stderr
+	c.Stdout, c.Stderr = io.MultiWriter(&stdout, outLog), io.MultiWriter(&stderr, errLog)
 	if err := c.Run(); err != nil {
 		return "", "", fmt.Errorf("%w: running %q:\n%s\n%s", err, cmd, stdout.String(), stderr.String())
 	}
