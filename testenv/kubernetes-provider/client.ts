@@ -325,6 +325,12 @@ export class KubeClient {
       return true;
     } catch (error) {
       if (isNotFound(error)) return false;
+      // A namespace already Terminating answers 409 Conflict: its deletion is under way.
+      if (error instanceof KubeError && error.status === 409) {
+        const live = await this.tryGet(apiVersion, kind, namespace, name);
+        if (!live) return false;
+        if (isObject(live.metadata) && live.metadata.deletionTimestamp) return true;
+      }
       throw error;
     }
   }
