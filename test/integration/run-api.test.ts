@@ -23,6 +23,7 @@ let mongo: TestService;
 let git: Awaited<ReturnType<typeof serveGitOverHttp>>;
 let engine: PulumiRunEngine;
 let base: string;
+let helloRepo: string;
 
 const call = async (method: string, route: string, body?: unknown) => {
   const response = await fetch(`${base}${route}`, {
@@ -63,7 +64,8 @@ beforeAll(async () => {
   const reposRoot = fs.mkdtempSync(path.join(os.tmpdir(), "reporunner-git-"));
   git = await serveGitOverHttp(reposRoot);
   const repo = gitRepositoryFrom(path.join(FIXTURES, "repos", "hello-dockerfile"));
-  fs.renameSync(repo.dir, path.join(reposRoot, "hello.git"));
+  helloRepo = path.join(reposRoot, "hello.git");
+  fs.renameSync(repo.dir, helloRepo);
   engine = new PulumiRunEngine({
     projectDir: PROJECT_DIR,
     sourcesDir: fs.mkdtempSync(path.join(os.tmpdir(), "reporunner-sources-")),
@@ -105,13 +107,19 @@ describe("the Run API on the real engine", () => {
   let id: string;
 
   it("runs a repository from POST to READY, showing every state on the event stream", async () => {
-    const created = await call("POST", "/runs", { repoUrl: git.url(path.join("hello.git")), ref: "main" });
+    const created = await call("POST", "/runs", { repoUrl: git.url(helloRepo), ref: "main" });
     expect(created.status).toBe(202);
     expect(created.body.status).toBe("QUEUED");
     id = created.body.id;
     const states = await readEvents(id, "READY", 600_000);
-    expect(states).toEqual(["QUEUED", "CLONING", "BUILDING", "DEPLOYING", "READY"]);
     const run = (await call("GET", `/runs/${id}`)).body;
+    expect(states, `run ended ${run.status}: ${run.reason ?? ""}`).toEqual([
+      "QUEUED",
+      "CLONING",
+      "BUILDING",
+      "DEPLOYING",
+      "READY",
+    ]);
     expect(run.commitSha).toMatch(/^[0-9a-f]{40}$/);
     const preview = Object.values(run.previewUrls as Record<string, string>)[0];
     expect((await bodyOf(preview))?.trim()).toBe("hello from reporunner");
