@@ -11,7 +11,8 @@ PROVIDER_DIR="$TESTENV_DIR/kubernetes-provider"
 WRAPPER="$BIN_DIR/pulumi-resource-kubernetes"
 mkdir -p "$BIN_DIR"
 
-[[ -d "$PROJECT_DIR/node_modules/@pulumi/kubernetes" ]] || die "node_modules not installed: run npm ci first"
+# The provider runs from node_modules (tsx, @grpc/grpc-js, @pulumi/pulumi's protobuf code, @kubernetes/client-node).
+[[ -d "$PROJECT_DIR/node_modules/@pulumi/kubernetes" ]] || bash "$TESTENV_DIR/ensure-deps.sh"
 npm_version=$(node -p "require('$PROJECT_DIR/package.json').dependencies['@pulumi/kubernetes']")
 [[ "$npm_version" == "$PULUMI_KUBERNETES_VERSION" ]] ||
   die "PULUMI_KUBERNETES_VERSION=$PULUMI_KUBERNETES_VERSION but package.json has @pulumi/kubernetes $npm_version"
