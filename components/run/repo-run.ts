@@ -1,12 +1,11 @@
-import * as k8s from "@pulumi/kubernetes";
+import type * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { ImageLoader } from "../cluster/image-loader";
-import { runLabels } from "../labels";
 import { createImageBuilds } from "./image-builds";
-import { addImagePullSecret, addPreviews, addRunEnvironment, replaceImages } from "./manifest-edits";
-import { addMigrationJobs } from "./migration-jobs";
 import { createPullSecret, RUN_PULL_SECRET, type RegistryCredentials } from "./pull-secret";
 import { DEFAULT_RUN_QUOTA, type RunQuota } from "./quota";
+import { createRunEnvSecret } from "./run-env";
+import { runManifests } from "./run-manifests";
 import { createSandbox, runNamespaceName } from "./sandbox";
 import type { SourceMode } from "./source/detect";
 import { detectMigrations } from "./source/migrations";
@@ -14,9 +13,6 @@ import { translateSource } from "./translate-source";
 import { createWorkloads } from "./workloads";
 
 export const REPO_RUN_TYPE = "reporunner:run:RepoRun";
-
-/** The Secret that holds the run's environment; every app container reads it with `envFrom`. */
-export const RUN_ENV_SECRET = "run-env";
 
 /** Run ids are short, lowercase and DNS-safe: they name the stack and the namespace. */
 export const RUN_ID_PATTERN = /^[a-z0-9]{8,12}$/;
@@ -97,16 +93,11 @@ export class RepoRun extends pulumi.ComponentResource {
       },
       this,
     );
-    const migrations = addMigrationJobs(
-      replaceImages(translation.manifests, images.references),
-      detectMigrations(args.sourceDir),
-      translation.images,
-    );
-    const withEnvironment = addRunEnvironment(migrations.manifests, RUN_ENV_SECRET);
-    const withPreviews = addPreviews(
-      args.imagePullSecret ? addImagePullSecret(withEnvironment, RUN_PULL_SECRET) : withEnvironment,
-      translation.published,
-    );
+    const prepared = runManifests(translation, {
+      builtImages: images.references,
+      migrations: detectMigrations(args.sourceDir),
+      pullSecret: args.imagePullSecret ? RUN_PULL_SECRET : undefined,
+    });
     const sandbox = createSandbox(
       name,
       {
@@ -117,17 +108,12 @@ export class RepoRun extends pulumi.ComponentResource {
       this,
       args.provider,
     );
-    const runEnv = new k8s.core.v1.Secret(
-      `${name}-env`,
-      {
-        metadata: {
-          name: RUN_ENV_SECRET,
-          namespace: runNamespaceName(args.runId),
-          labels: runLabels(args.runId, "env"),
-        },
-        stringData: pulumi.secret(args.env ?? {}),
-      },
-      { parent: this, provider: args.provider, dependsOn: sandbox.ready },
+    const runEnv = createRunEnvSecret(
+      name,
+      { runId: args.runId, env: args.env ?? {} },
+      this,
+      args.provider,
+      sandbox.ready,
     );
     const pullSecret = args.imagePullSecret
       ? [
@@ -140,7 +126,7 @@ export class RepoRun extends pulumi.ComponentResource {
           ),
         ]
       : [];
-    const resources = createWorkloads(name, withPreviews.manifests, this, args.provider, [
+    const resources = createWorkloads(name, prepared.manifests, this, args.provider, [
       ...sandbox.ready,
       runEnv,
       ...pullSecret,
@@ -148,7 +134,7 @@ export class RepoRun extends pulumi.ComponentResource {
     ]);
 
     const host = args.previewHost ?? "localhost";
-    const urls = withPreviews.previews.map((preview) => {
+    const urls = prepared.previews.map((preview) => {
       const service = resources.get(`Service/${preview.previewServiceName}`) as k8s.core.v1.Service;
       return service.spec.ports[0].nodePort.apply((nodePort) => ({
         service: preview.service,
@@ -162,7 +148,7 @@ export class RepoRun extends pulumi.ComponentResource {
     this.previewUrls = pulumi.all(urls).apply(previewUrlsByName);
     this.warnings = pulumi.output([
       ...translation.warnings.map((w: { path: string; message: string }) => `${w.path}: ${w.message}`),
-      ...migrations.notes,
+      ...prepared.notes,
       ...(translation.podSecurity.level === "baseline"
         ? [`Pod Security is baseline, not restricted: ${translation.podSecurity.reasons.join("; ")}`]
         : []),
