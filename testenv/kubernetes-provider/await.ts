@@ -371,26 +371,56 @@ export async function awaitReady(applied: KubeObject, opts: AwaitOptions): Promi
   let live = applied;
   if (!hasReadiness(applied.kind)) return live;
   const what = describe(applied);
-  await poll(`${what} to become ready`, opts, async () => {
-    live = await client.get(applied.apiVersion, applied.kind, ns, name);
-    switch (applied.kind) {
-      case "Deployment":
-        return deploymentProgress(client, live);
-      case "StatefulSet":
-        return statefulSetProgress(client, live, opts.since);
-      case "Job":
-        return jobProgress(client, live, opts.since);
-      case "Pod":
-        return podProgress(client, live);
-      case "Namespace": {
-        const phase = getString(live, ["status", "phase"]);
-        return { done: phase === "Active", message: `phase ${phase ?? "unknown"}` };
+  await poll(
+    `${what} to become ready`,
+    opts,
+    async () => {
+      live = await client.get(applied.apiVersion, applied.kind, ns, name);
+      switch (applied.kind) {
+        case "Deployment":
+          return deploymentProgress(client, live);
+        case "StatefulSet":
+          return statefulSetProgress(client, live, opts.since);
+        case "Job":
+          return jobProgress(client, live, opts.since);
+        case "Pod":
+          return podProgress(client, live);
+        case "Namespace": {
+          const phase = getString(live, ["status", "phase"]);
+          return { done: phase === "Active", message: `phase ${phase ?? "unknown"}` };
+        }
+        default:
+          return { done: true, message: "" };
       }
-      default:
-        return { done: true, message: "" };
-    }
-  });
+    },
+    async (last) => {
+      const details = await timeoutDetails(client, live).catch(() => "");
+      return details ? `${last}; ${details}` : last;
+    },
+  );
   return live;
+}
+
+/** At a timeout: the last status, and the last log lines of a container that runs but is not ready. */
+async function timeoutDetails(client: KubeClient, live: KubeObject): Promise<string> {
+  const pods = live.kind === "Pod" ? [live] : await podsOf(client, live).catch(() => []);
+  for (const pod of pods) {
+    const statuses = [
+      ...((getPath(pod, ["status", "initContainerStatuses"]) as Json[] | undefined) ?? []),
+      ...((getPath(pod, ["status", "containerStatuses"]) as Json[] | undefined) ?? []),
+    ].filter(isObject);
+    const stuck = statuses.find((s) => getPath(s, ["state", "running"]) !== undefined && s.ready !== true);
+    if (!stuck) continue;
+    const podName = getString(pod, ["metadata", "name"]) ?? "";
+    const logs = await client.logs(
+      getString(pod, ["metadata", "namespace"]) ?? "",
+      podName,
+      String(stuck.name),
+      5,
+    );
+    if (logs) return `last log lines of container ${String(stuck.name)} in pod ${podName}:\n${indent(logs)}`;
+  }
+  return "";
 }
 
 // ---------------------------------------------------------------------------------------------------------------
