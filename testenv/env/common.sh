@@ -112,4 +112,7 @@ stop() { STOP_TIMEOUT=${2:-15} stop_all "$1"; }
 
 # Every long-running part, in start order (down.sh stops them in reverse).
 COMPONENTS=(etcd kube-apiserver apiserver-bridge kube-controller-manager kube-scheduler containerd dockerd
-  kubelet kube-proxy coredns registry redis ferretdb moto)
+  kubelet kube-proxy coredns hostpath-provisioner registry redis ferretdb moto)
+
+# provisioner_ok → the volume provisioner finished a pass in the last 10 s (it touches its heartbeat file).
+provisioner_ok() { [[ -n $(find "$RUN/hostpath-provisioner.heartbeat" -newermt '-10 seconds' 2>/dev/null) ]]; }

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Stops everything up.sh started (by pid files), removes the pods' containers, mounts, network
 # namespaces, the node bridge and the iptables chains of the environment. Keeps the state dir's data
-# (etcd, registry, certs, secrets) and the toolchain cache; `rm -rf` the state dir for a clean slate.
+# (etcd, registry, certs, secrets, provisioned volumes in $STATE/volumes) and the toolchain cache;
+# `rm -rf` the state dir for a clean slate.
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 [[ $(id -u) == 0 ]] || die "needs root"
 t0=$SECONDS
@@ -28,7 +29,7 @@ fi
 # 3. The rest in three waves, each at once (SIGTERM, wait, SIGKILL after 15 s): clients of the API
 #    and the data services; then the API server and containerd; etcd last (the API server hangs on
 #    shutdown when etcd goes first).
-stop_all coredns kube-proxy kube-scheduler kube-controller-manager apiserver-bridge registry redis ferretdb moto
+stop_all hostpath-provisioner coredns kube-proxy kube-scheduler kube-controller-manager apiserver-bridge registry redis ferretdb moto
 stop_all kube-apiserver containerd
 stop_all etcd
 

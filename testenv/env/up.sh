@@ -2,7 +2,8 @@
 # Starts the test environment on this machine, on loopback (and on the node bridge it creates):
 #   etcd, kube-apiserver (TLS, RBAC+Node authorizers, PodSecurity admission), controller-manager,
 #   scheduler, containerd (CRI, runc, cgroupfs), dockerd, kubelet, kube-proxy (iptables), CoreDNS,
-#   a TLS+htpasswd registry, redis, FerretDB (MongoDB wire protocol), moto (AWS APIs).
+#   a TLS+htpasswd registry, redis, FerretDB (MongoDB wire protocol), moto (AWS APIs), and a hostPath
+#   volume provisioner (default StorageClass "standard").
 # Idempotent: parts already running are kept. Writes $PROJECT_DIR/.testenv/env (KEY=VALUE lines).
 # Needs root (network devices, iptables, mounts) and a built toolchain (npm run setup).
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
@@ -16,6 +17,9 @@ COREDNS="$(tool_dir coredns)/bin/coredns"
 FERRETDB="$(tool_dir ferretdb)/bin/ferretdb"
 MOTO_SERVER="$(tool_dir moto)/venv/bin/moto_server"
 ROOTFS="$(tool_dir base-rootfs)"
+NODE_BIN=$(command -v node) || die "node missing (Node 20)"
+TSX_CJS="$PROJECT_DIR/node_modules/tsx/dist/cjs/index.cjs"
+[[ -f $TSX_CJS && -d $PROJECT_DIR/node_modules/@kubernetes/client-node ]] || die "node_modules incomplete: run npm ci"
 KUBECTL="$KBIN/kubectl"
 for b in containerd dockerd docker ctr runc docker-registry redis-server htpasswd socat openssl iptables conntrack; do
   command -v "$b" >/dev/null || die "$b missing: run 'npm run setup' (build/21-debian-packages.sh)"
@@ -24,7 +28,7 @@ DOCKER=/usr/bin/docker   # Debian's client, matching its daemon
 CNI_BIN=/usr/lib/cni
 [[ -x $CNI_BIN/bridge ]] || die "CNI plugins missing in $CNI_BIN (containernetworking-plugins)"
 
-mkdir -p "$RUN" "$LOGS" "$PKI" "$KCFG" "$SECRETS" "$STATE"/{etcd,kubelet,pod-logs,kubelet-plugins,containerd,docker,registry/data,redis,ferretdb,moto,cni/net.d,cni/ipam,coredns,pulumi-home,pulumi-state} "$RUN/containerd" "$(dirname "$ENV_FILE")"
+mkdir -p "$RUN" "$LOGS" "$PKI" "$KCFG" "$SECRETS" "$STATE"/{etcd,kubelet,pod-logs,kubelet-plugins,containerd,docker,registry/data,redis,ferretdb,moto,cni/net.d,cni/ipam,coredns,pulumi-home,pulumi-state,volumes} "$RUN/containerd" "$(dirname "$ENV_FILE")"
 chmod 700 "$SECRETS" "$PKI"
 
 # ---------------------------------------------------------------- secrets (made once, kept)
@@ -73,6 +77,7 @@ cert kubelet "system:node:$NODE_NAME" system:nodes clientAuth
 cert kubelet-serving "system:node:$NODE_NAME" system:nodes serverAuth "IP:$NODE_IP,IP:127.0.0.1,DNS:$NODE_NAME"
 cert kube-proxy system:kube-proxy "" clientAuth
 cert coredns system:coredns "" clientAuth
+cert hostpath-provisioner reporunner:hostpath-provisioner "" clientAuth
 cert registry reporunner-registry "" serverAuth "IP:127.0.0.1,DNS:localhost"
 if [[ ! -s $PKI/sa.key ]]; then
   openssl genrsa -out "$PKI/sa.key" 2048 2>/dev/null
@@ -102,7 +107,7 @@ current-context: reporunner-testenv
 EOF
   chmod 600 "$f"
 }
-for k in admin controller-manager scheduler kubelet kube-proxy coredns; do kubeconfig "$k" "$k"; done
+for k in admin controller-manager scheduler kubelet kube-proxy coredns hostpath-provisioner; do kubeconfig "$k" "$k"; done
 ADMIN_KUBECONFIG="$KCFG/admin.kubeconfig"
 kc() { "$KUBECTL" --kubeconfig "$ADMIN_KUBECONFIG" "$@"; }
 # put FILE <stdin → writes FILE only when its content changes (running parts watch their configs).
@@ -418,10 +423,52 @@ $CLUSTER_DOMAIN:$DNS_HOST_PORT in-addr.arpa:$DNS_HOST_PORT ip6.arpa:$DNS_HOST_PO
 EOF
 start coredns "$COREDNS" -conf "$STATE/coredns/Corefile"
 
+# ---------------------------------------------------------------- volumes: hostPath provisioner on the node
+# The default StorageClass "standard" (as in kind/k3d); testenv/provisioner/hostpath-provisioner.ts makes a
+# PersistentVolume on a directory under $STATE/volumes for each of its claims, and deletes it once released.
+kc apply -f - >/dev/null <<EOF
+apiVersion: storage.k8s.io/v1
+kind: StorageClass
+metadata:
+  name: standard
+  annotations: {storageclass.kubernetes.io/is-default-class: "true"}
+provisioner: reporunner.dev/hostpath
+volumeBindingMode: Immediate
+reclaimPolicy: Delete
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
+metadata: {name: "reporunner:hostpath-provisioner"}
+rules:
+- apiGroups: [""]
+  resources: [persistentvolumeclaims]
+  verbs: [get, list, watch]
+- apiGroups: [""]
+  resources: [persistentvolumes]
+  verbs: [get, list, watch, create, delete]
+- apiGroups: [storage.k8s.io]
+  resources: [storageclasses]
+  verbs: [get, list, watch]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRoleBinding
+metadata: {name: "reporunner:hostpath-provisioner"}
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: "reporunner:hostpath-provisioner"}
+subjects: [{apiGroup: rbac.authorization.k8s.io, kind: User, name: "reporunner:hostpath-provisioner"}]
+EOF
+# Ready once it has finished a pass (it touches the heartbeat file after each; no stale one from a former run).
+# (--max-*-space-size: client-node alone is ~130 MB resident; keep the heap from growing past that.)
+alive hostpath-provisioner || rm -f "$RUN/hostpath-provisioner.heartbeat"
+start hostpath-provisioner "$NODE_BIN" --max-old-space-size=128 --max-semi-space-size=2 \
+  --require "$TSX_CJS" "$PROJECT_DIR/testenv/provisioner/hostpath-provisioner.ts" \
+  --kubeconfig "$KCFG/hostpath-provisioner.kubeconfig" --volumes-dir "$STATE/volumes" \
+  --heartbeat "$RUN/hostpath-provisioner.heartbeat"
+
 # ---------------------------------------------------------------- readiness
 wait_for kubelet 60 curl -fsS http://127.0.0.1:10248/healthz
 wait_for kube-proxy 30 curl -fsS http://127.0.0.1:10256/healthz
 wait_for coredns 30 curl -fsS http://127.0.0.1:18181/ready
+wait_for hostpath-provisioner 30 provisioner_ok
 wait_for kube-controller-manager 30 curl -fsSk https://127.0.0.1:10257/healthz
 wait_for kube-scheduler 30 curl -fsSk https://127.0.0.1:10259/healthz
 node_ready() { kc get node "$NODE_NAME" -o jsonpath='{.status.conditions[?(@.type=="Ready")].status}' | grep -q True; }
