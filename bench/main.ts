@@ -1,21 +1,38 @@
+import { apiBench } from "./api-bench";
 import { runBench } from "./run-bench";
 
 /**
- * `npm run bench -- <name> [--repetitions N]`: prints a line per repetition, then the figures; the
- * last line is one JSON object of them, for scripts.
+ * `npm run bench -- <name> [--repetitions N] [--runs N]`: prints a line per step, then the figures;
+ * the last line is one JSON object of them, for scripts.
  */
-const BENCHES: Record<string, (repetitions: number) => Promise<Record<string, number>>> = { run: runBench };
+interface BenchArgs {
+  /** Repetitions of the `run` bench. */
+  readonly repetitions: number;
+  /** Runs in flight at once in the `api` bench. */
+  readonly runs: number;
+}
+
+const BENCHES: Record<string, (args: BenchArgs) => Promise<Record<string, number>>> = {
+  run: ({ repetitions }) => runBench(repetitions),
+  api: apiBench,
+};
+
+function positiveInteger(rest: string[], flag: string, fallback: number): number {
+  const at = rest.indexOf(flag);
+  const value = at >= 0 ? Number(rest[at + 1]) : fallback;
+  if (!Number.isInteger(value) || value < 1) throw new Error(`${flag} must be a positive integer`);
+  return value;
+}
 
 async function main() {
   const [name = "run", ...rest] = process.argv.slice(2);
   const bench = BENCHES[name];
   if (!bench)
     throw new Error(`unknown benchmark "${name}"; choose one of: ${Object.keys(BENCHES).join(", ")}`);
-  const flag = rest.indexOf("--repetitions");
-  const repetitions = flag >= 0 ? Number(rest[flag + 1]) : 5;
-  if (!Number.isInteger(repetitions) || repetitions < 1)
-    throw new Error("--repetitions must be a positive integer");
-  const figures = await bench(repetitions);
+  const figures = await bench({
+    repetitions: positiveInteger(rest, "--repetitions", 5),
+    runs: positiveInteger(rest, "--runs", 16),
+  });
   console.log(JSON.stringify({ bench: name, ...figures }));
 }
 
