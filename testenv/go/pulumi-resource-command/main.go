@@ -84,16 +84,18 @@ func (l *lineLogger) Write(b []byte) (int, error) {
 // loggers returns where a command's stdout and stderr are echoed, following the `logging` input
 // (stdout, stderr, stdoutAndStderr (default) or none): a kubeconfig on stdout must stay out of the logs.
 func (p *commandProvider) loggers(ctx context.Context, in resource.PropertyMap, urn string) (io.Writer, io.Writer) {
-	logger := &lineLogger{ctx: ctx, host: p.host, urn: resource.URN(urn)}
+	// One logger per stream: exec copies stdout and stderr in separate goroutines.
+	out := &lineLogger{ctx: ctx, host: p.host, urn: resource.URN(urn)}
+	errs := &lineLogger{ctx: ctx, host: p.host, urn: resource.URN(urn)}
 	switch str(in, "logging") {
 	case "none":
 		return io.Discard, io.Discard
 	case "stdout":
-		return logger, io.Discard
+		return out, io.Discard
 	case "stderr":
-		return io.Discard, logger
+		return io.Discard, errs
 	default:
-		return logger, logger
+		return out, errs
 	}
 }
 
