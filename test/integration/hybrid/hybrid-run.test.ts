@@ -100,7 +100,10 @@ describe("a run in hybrid mode", () => {
     const pod = JSON.parse(kubectl(["get", "pods", "-n", namespace, "-o", "json"])).items[0];
     expect(pod.spec.imagePullSecrets).toEqual([{ name: RUN_PULL_SECRET }]);
     expect(pod.spec.containers[0].image).toBe(result.images.app);
-    expect(pod.status.containerStatuses[0].imageID).toContain(`${registry.host}/reporunner/app@sha256:`);
+    // The reference names this test's registry (a new port each run), so the node had to resolve it
+    // there with the Secret; imageID may name another repository with the same digest, so it is not used.
+    expect(pod.status.phase).toBe("Running");
+    expect(pod.status.containerStatuses[0].ready).toBe(true);
   });
 
   it("keeps the run stack's state in the bucket, with the token encrypted", async () => {
