@@ -2,7 +2,8 @@ import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: ["node_modules/", "dist/", "coverage/", ".testenv/", "testenv/go/"] },
+  // Fixtures are other people's repositories in miniature: their code is data here.
+  { ignores: ["node_modules/", "dist/", "coverage/", ".testenv/", "testenv/go/", "test/fixtures/"] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

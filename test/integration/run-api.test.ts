@@ -8,7 +8,15 @@ import { PulumiRunEngine } from "../../automation/engine/pulumi-run-engine";
 import { type RunningServer, start } from "../../automation/server";
 import { startFerretdb, startRedis, type TestService } from "../support/services";
 import { serveGitOverHttp } from "./support/git-http-server";
-import { bodyOf, eventually, FIXTURES, gitRepositoryFrom, kubectl, PROJECT_DIR, useTestEnvironment } from "./support/testenv";
+import {
+  bodyOf,
+  eventually,
+  FIXTURES,
+  gitRepositoryFrom,
+  kubectl,
+  PROJECT_DIR,
+  useTestEnvironment,
+} from "./support/testenv";
 
 /**
  * The whole path as a client sees it, with nothing faked: POST /runs on the Run API (real Redis,
@@ -75,7 +83,9 @@ beforeAll(async () => {
       imageLoader: { method: "containerd-import", containerdAddress: env.CONTAINERD_ADDRESS },
       previewHost: "127.0.0.1",
     },
-    pulumiEnv: Object.fromEntries(Object.entries(process.env).filter((e): e is [string, string] => e[1] !== undefined)),
+    pulumiEnv: Object.fromEntries(
+      Object.entries(process.env).filter((e): e is [string, string] => e[1] !== undefined),
+    ),
   });
   server = await start({
     engine,
@@ -127,10 +137,14 @@ describe("the Run API on the real engine", () => {
 
   it("destroys the run on DELETE and leaves nothing in the cluster or the stack list", async () => {
     expect((await call("DELETE", `/runs/${id}`)).status).toBe(202);
-    const run = await eventually("the run to be DESTROYED", async () => {
-      const current = (await call("GET", `/runs/${id}`)).body;
-      return current.status === "DESTROYED" ? current : undefined;
-    }, 300_000);
+    const run = await eventually(
+      "the run to be DESTROYED",
+      async () => {
+        const current = (await call("GET", `/runs/${id}`)).body;
+        return current.status === "DESTROYED" ? current : undefined;
+      },
+      300_000,
+    );
     expect(run.status).toBe("DESTROYED");
     expect(kubectl(["get", "namespaces", "-o", "name"])).not.toContain(`namespace/run-${id}`);
     expect(await engine.listRunStacks()).not.toContain(id);

@@ -7,7 +7,9 @@ import * as path from "node:path";
  * for every repository under `root`: what a run clones when a test needs an http(s) URL. Shallow
  * fetches work, as on a hosted Git server.
  */
-export async function serveGitOverHttp(root: string): Promise<{ url: (repoDir: string) => string; close: () => Promise<void> }> {
+export async function serveGitOverHttp(
+  root: string,
+): Promise<{ url: (repoDir: string) => string; close: () => Promise<void> }> {
   const server = http.createServer((req, res) => {
     const url = new URL(req.url ?? "/", "http://127.0.0.1");
     const cgi = spawn("git", ["http-backend"], {
