@@ -118,6 +118,8 @@ export class RunService {
       expiresAt: new Date(at.getTime() + ttl * 1000),
     };
     const run = await store.insert(record);
+    // QUEUED goes on the event stream before the job can reach a worker, whose CLONING must come after it.
+    await this.emitState(run);
     try {
       return { run: await this.enqueue(run, "deploy"), replayed: false };
     } catch (err) {
@@ -240,7 +242,6 @@ export class RunService {
       { enqueuedAt: this.now() },
       { inStates: [run.status] },
     );
-    if (run.status === "QUEUED" && action === "deploy" && run.history.length === 1) await this.emitState(run);
     return marked ?? run;
   }
 

@@ -253,9 +253,14 @@ async function failingUp(): Promise<{ message: string; seconds: number }> {
   throw new Error("up succeeded, but it should have failed");
 }
 
+/** Ready pods that are not on their way out (a rollout's old pods stay Ready while they terminate). */
 const readyPods = () =>
   JSON.parse(kubectl(["get", "pods", "-n", namespace, "-l", "app=hello", "-o", "json"])).items.filter(
-    (p: { status: { conditions?: { type: string; status: string }[] } }) =>
+    (p: {
+      metadata: { deletionTimestamp?: string };
+      status: { conditions?: { type: string; status: string }[] };
+    }) =>
+      !p.metadata.deletionTimestamp &&
       p.status.conditions?.some((c) => c.type === "Ready" && c.status === "True"),
   );
 
