@@ -1,12 +1,9 @@
-import * as fs from "node:fs";
-import * as os from "node:os";
-import * as path from "node:path";
 import { hashToken } from "../automation/api/auth";
 import { loadConfig } from "../automation/config";
-import { PulumiRunEngine } from "../automation/engine/pulumi-run-engine";
+import type { PulumiRunEngine } from "../automation/engine/pulumi-run-engine";
 import { type RunningServer, start } from "../automation/server";
 import { startFerretdb, startRedis } from "../test/support/services";
-import { PROJECT_DIR } from "../test/integration/support/testenv";
+import { testEnvironmentEngine } from "../test/integration/support/testenv";
 
 /** The Run API in this process on 127.0.0.1, over its own fresh Redis and FerretDB. */
 export const TOKEN = "bench-token-0123456789abcdef";
@@ -28,19 +25,7 @@ export interface RunView {
 }
 
 export function realEngine(env: Record<string, string>): PulumiRunEngine {
-  return new PulumiRunEngine({
-    projectDir: PROJECT_DIR,
-    sourcesDir: fs.mkdtempSync(path.join(os.tmpdir(), "reporunner-bench-sources-")),
-    target: {
-      kubeconfig: fs.readFileSync(env.KUBECONFIG, "utf8"),
-      kubeContext: env.KUBE_CONTEXT,
-      imageLoader: { method: "containerd-import", containerdAddress: env.CONTAINERD_ADDRESS },
-      previewHost: "127.0.0.1",
-    },
-    pulumiEnv: Object.fromEntries(
-      Object.entries(process.env).filter((e): e is [string, string] => e[1] !== undefined),
-    ),
-  });
+  return testEnvironmentEngine(env);
 }
 
 /** Starts Redis, FerretDB and the API with `workers` in-process worker loops; no rate limit to speak of. */

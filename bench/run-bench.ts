@@ -2,7 +2,6 @@ import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { PulumiRunEngine } from "../automation/engine/pulumi-run-engine";
 import type { EngineListener } from "../automation/engine/run-engine";
 import {
   bodyOf,
@@ -10,8 +9,8 @@ import {
   FIXTURES,
   gitRepositoryFrom,
   kubectl,
-  PROJECT_DIR,
   useTestEnvironment,
+  testEnvironmentEngine,
 } from "../test/integration/support/testenv";
 import { median, timed } from "./stats";
 
@@ -28,11 +27,10 @@ const quiet: EngineListener = { phase: () => undefined, output: () => undefined 
 function fixtureRepo(repetition: number) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "reporunner-bench-"));
   fs.cpSync(path.join(FIXTURES, "repos", "hello-dockerfile"), dir, { recursive: true });
-  // A new layer for every repetition: no build can come from the cache.
-  fs.appendFileSync(
-    path.join(dir, "Dockerfile"),
-    `RUN echo bench-${process.pid}-${repetition}-${Date.now()} > /www/rep.txt\n`,
-  );
+  // A new layer for every repetition (before the Dockerfile's USER): no build can come from the cache.
+  const dockerfile = path.join(dir, "Dockerfile");
+  const marker = `RUN echo bench-${process.pid}-${repetition}-${Date.now()} > /bench-repetition.txt`;
+  fs.writeFileSync(dockerfile, fs.readFileSync(dockerfile, "utf8").replace(/^(FROM .*)$/m, `$1\n${marker}`));
   return { dir, repo: gitRepositoryFrom(dir) };
 }
 
@@ -91,19 +89,7 @@ async function rawFloor(dir: string, tag: string, env: Record<string, string>) {
 
 export async function runBench(repetitions: number): Promise<Record<string, number>> {
   const env = useTestEnvironment();
-  const engine = new PulumiRunEngine({
-    projectDir: PROJECT_DIR,
-    sourcesDir: fs.mkdtempSync(path.join(os.tmpdir(), "reporunner-bench-sources-")),
-    target: {
-      kubeconfig: fs.readFileSync(env.KUBECONFIG, "utf8"),
-      kubeContext: env.KUBE_CONTEXT,
-      imageLoader: { method: "containerd-import", containerdAddress: env.CONTAINERD_ADDRESS },
-      previewHost: "127.0.0.1",
-    },
-    pulumiEnv: Object.fromEntries(
-      Object.entries(process.env).filter((e): e is [string, string] => e[1] !== undefined),
-    ),
-  });
+  const engine = testEnvironmentEngine(env);
   const samples = {
     run: [] as number[],
     raw: [] as number[],

@@ -1,8 +1,6 @@
-import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { PulumiRunEngine } from "../../automation/engine/pulumi-run-engine";
+import type { PulumiRunEngine } from "../../automation/engine/pulumi-run-engine";
 import type { DeployPhase, DeployResult, EngineListener } from "../../automation/engine/run-engine";
 import { EngineFailure } from "../../automation/engine/run-engine";
 import {
@@ -11,8 +9,8 @@ import {
   gitRepositoryFrom,
   kubectl,
   objectsLabelled,
-  PROJECT_DIR,
   useTestEnvironment,
+  testEnvironmentEngine,
 } from "./support/testenv";
 
 /**
@@ -37,19 +35,7 @@ function recorder(): EngineListener & { phases: DeployPhase[]; lines: string[] }
 
 beforeAll(() => {
   const env = useTestEnvironment();
-  engine = new PulumiRunEngine({
-    projectDir: PROJECT_DIR,
-    sourcesDir: fs.mkdtempSync(path.join(os.tmpdir(), "reporunner-sources-")),
-    target: {
-      kubeconfig: fs.readFileSync(env.KUBECONFIG, "utf8"),
-      kubeContext: env.KUBE_CONTEXT,
-      imageLoader: { method: "containerd-import", containerdAddress: env.CONTAINERD_ADDRESS },
-      previewHost: "127.0.0.1",
-    },
-    pulumiEnv: Object.fromEntries(
-      Object.entries(process.env).filter((e): e is [string, string] => e[1] !== undefined),
-    ),
-  });
+  engine = testEnvironmentEngine(env);
 });
 
 afterAll(async () => {

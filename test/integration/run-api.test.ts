@@ -4,7 +4,7 @@ import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { hashToken } from "../../automation/api/auth";
 import { loadConfig } from "../../automation/config";
-import { PulumiRunEngine } from "../../automation/engine/pulumi-run-engine";
+import type { PulumiRunEngine } from "../../automation/engine/pulumi-run-engine";
 import { type RunningServer, start } from "../../automation/server";
 import { startFerretdb, startRedis, type TestService } from "../support/services";
 import { serveGitOverHttp } from "./support/git-http-server";
@@ -14,8 +14,8 @@ import {
   FIXTURES,
   gitRepositoryFrom,
   kubectl,
-  PROJECT_DIR,
   useTestEnvironment,
+  testEnvironmentEngine,
 } from "./support/testenv";
 
 /**
@@ -74,19 +74,7 @@ beforeAll(async () => {
   const repo = gitRepositoryFrom(path.join(FIXTURES, "repos", "hello-dockerfile"));
   helloRepo = path.join(reposRoot, "hello.git");
   fs.renameSync(repo.dir, helloRepo);
-  engine = new PulumiRunEngine({
-    projectDir: PROJECT_DIR,
-    sourcesDir: fs.mkdtempSync(path.join(os.tmpdir(), "reporunner-sources-")),
-    target: {
-      kubeconfig: fs.readFileSync(env.KUBECONFIG, "utf8"),
-      kubeContext: env.KUBE_CONTEXT,
-      imageLoader: { method: "containerd-import", containerdAddress: env.CONTAINERD_ADDRESS },
-      previewHost: "127.0.0.1",
-    },
-    pulumiEnv: Object.fromEntries(
-      Object.entries(process.env).filter((e): e is [string, string] => e[1] !== undefined),
-    ),
-  });
+  engine = testEnvironmentEngine(env);
   server = await start({
     engine,
     config: loadConfig({

@@ -1,10 +1,8 @@
 import { execFileSync } from "node:child_process";
-import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
 import { GetObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { PulumiRunEngine } from "../../../automation/engine/pulumi-run-engine";
+import type { PulumiRunEngine } from "../../../automation/engine/pulumi-run-engine";
 import type { DeployResult, EngineListener } from "../../../automation/engine/run-engine";
 import { type ExpiringCredentials, ecrCredentials } from "../../../automation/registry/ecr-token";
 import { s3BackendUrl } from "../../../components/hybrid/backend-url";
@@ -14,8 +12,8 @@ import {
   FIXTURES,
   gitRepositoryFrom,
   kubectl,
-  PROJECT_DIR,
   useTestEnvironment,
+  testEnvironmentEngine,
 } from "../support/testenv";
 import {
   createBucket,
@@ -50,20 +48,12 @@ beforeAll(async () => {
   await createBucket(s3, bucket);
   token = await ecrCredentials()();
   registry = await startStandInRegistry(token);
-  engine = new PulumiRunEngine({
-    projectDir: PROJECT_DIR,
-    sourcesDir: fs.mkdtempSync(path.join(os.tmpdir(), "reporunner-sources-")),
+  engine = testEnvironmentEngine(env, {
     target: {
-      kubeconfig: fs.readFileSync(env.KUBECONFIG, "utf8"),
-      kubeContext: env.KUBE_CONTEXT,
       imageLoader: { method: "registry", registry: registry.host },
-      previewHost: "127.0.0.1",
       registryCredentials: ecrCredentials({ server: registry.host }),
     },
     pulumiEnv: {
-      ...(Object.fromEntries(
-        Object.entries(process.env).filter((e): e is [string, string] => e[1] !== undefined),
-      ) as Record<string, string>),
       PULUMI_BACKEND_URL: s3BackendUrl({ bucket, region: env.AWS_REGION, endpoint: env.S3_ENDPOINT }),
       REPORUNNER_SECRETS_PROVIDER: `awskms://${await createKmsKey()}?region=${env.AWS_REGION}`,
     },

@@ -2,6 +2,7 @@ import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import { PulumiRunEngine, type RunTarget } from "../../../automation/engine/pulumi-run-engine";
 
 /** The project's root: Pulumi.yaml, package.json and the env file live here. */
 export const PROJECT_DIR = path.resolve(__dirname, "..", "..", "..");
@@ -108,3 +109,30 @@ export function objectsLabelled(selector: string): string[] {
 }
 
 export const FIXTURES = path.join(PROJECT_DIR, "test", "fixtures");
+
+/**
+ * The real engine aimed at the test cluster: images go into its containerd, previews are reached on
+ * 127.0.0.1, runs are checked out into a fresh folder. `target` and `pulumiEnv` entries override.
+ */
+export function testEnvironmentEngine(
+  env: Record<string, string>,
+  overrides: { target?: Partial<RunTarget>; pulumiEnv?: Record<string, string> } = {},
+): PulumiRunEngine {
+  return new PulumiRunEngine({
+    projectDir: PROJECT_DIR,
+    sourcesDir: fs.mkdtempSync(path.join(os.tmpdir(), "reporunner-sources-")),
+    target: {
+      kubeconfig: fs.readFileSync(env.KUBECONFIG, "utf8"),
+      kubeContext: env.KUBE_CONTEXT,
+      imageLoader: { method: "containerd-import", containerdAddress: env.CONTAINERD_ADDRESS },
+      previewHost: "127.0.0.1",
+      ...overrides.target,
+    },
+    pulumiEnv: {
+      ...Object.fromEntries(
+        Object.entries(process.env).filter((e): e is [string, string] => e[1] !== undefined),
+      ),
+      ...overrides.pulumiEnv,
+    },
+  });
+}
