@@ -3,6 +3,7 @@
  * any job whose holder stopped refreshing it, then waiting for a new one. Stopping hands unfinished
  * jobs back after a grace period instead of abandoning them to the visibility timeout.
  */
+import { setMaxListeners } from "node:events";
 import { hostname } from "node:os";
 import { randomBytes } from "node:crypto";
 import type Redis from "ioredis";
@@ -48,6 +49,8 @@ export class Workers {
 
   /** Starts `concurrency` loops. */
   start(): void {
+    // Every job in flight listens on the one shutdown signal: allow one listener per loop, plus a few.
+    setMaxListeners(this.deps.concurrency + 10, this.shutdown.signal);
     for (let i = 0; i < this.deps.concurrency; i++) this.loops.push(this.loop(`${this.name}-${i}`));
     this.deps.logger.info({ workers: this.deps.concurrency, name: this.name }, "workers started");
   }
