@@ -117,8 +117,10 @@ export class PulumiRunEngine implements RunEngine {
     const diagnostics: string[] = [];
     let deploying = false;
     const onEvent = (event: EngineEvent) => {
+      // Workloads wait for the images, so the first one to start marks the end of building (the
+      // namespace and its policies are created beside the builds).
       const type = event.resourcePreEvent?.metadata.type;
-      if (!deploying && type?.startsWith("kubernetes:")) {
+      if (!deploying && type && /^kubernetes:(apps\/v1|batch\/v1):/.test(type)) {
         deploying = true;
         listener.phase("DEPLOYING");
       }
