@@ -54,6 +54,8 @@ const serviceToggles = z
     rabbitmq: serviceToggle.prefault({}),
     otelCollector: serviceToggle.prefault({}),
     jaeger: serviceToggle.prefault({}),
+    /** The preview gateway on `cluster.previewPort`: `/run-<id>/<service>/` for every run. */
+    gateway: serviceToggle.prefault({}),
   })
   .strict();
 

@@ -1,6 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { LocalCluster } from "../components/cluster/local-cluster";
+import { PreviewGateway } from "../components/gateway/preview-gateway";
 import { platformLabels } from "../components/labels";
 import { Jaeger } from "../components/services/jaeger";
 import { Kafka } from "../components/services/kafka";
@@ -60,6 +61,12 @@ export function platform(config: PlatformConfig) {
       }),
   );
 
+  const gateway = on(
+    s.gateway,
+    () =>
+      new PreviewGateway("preview-gateway", { ...shared, image: s.gateway.image, nodePort: c.previewPort }),
+  );
+
   return {
     kubeconfig: cluster.kubeconfig,
     context: cluster.context,
@@ -69,7 +76,8 @@ export function platform(config: PlatformConfig) {
       : cluster.imageLoader,
     hybrid: config.hybrid,
     infraNamespace: namespace.metadata.name,
-    previewBaseUrl: config.previewBaseUrl ?? `http://localhost:${c.previewPort}`,
+    // Unset without a gateway: runs then publish their NodePorts directly.
+    previewBaseUrl: config.previewBaseUrl ?? gateway?.baseUrl,
     endpoints: pulumi.secret({
       redis: redis?.url,
       mongodb: mongodb?.url,

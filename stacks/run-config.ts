@@ -21,6 +21,8 @@ export const runConfigSchema = z.object({
   commitSha: z.string().regex(/^[0-9a-f]{40}([0-9a-f]{24})?$/),
   mode: z.enum(["auto", "dockerfile", "compose"]).default("auto"),
   previewHost: z.string().default("localhost"),
+  /** The platform's preview gateway, e.g. `http://localhost:30080`; unset: NodePort URLs. */
+  previewBaseUrl: z.url().optional(),
   profiles: z.array(z.string()).default([]),
   imageLoader,
   kubeContext: z.string().optional(),

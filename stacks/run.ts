@@ -22,6 +22,7 @@ export function run(config: RunConfig) {
     provider,
     imageLoader: config.imageLoader,
     previewHost: config.previewHost,
+    previewBaseUrl: config.previewBaseUrl,
     env: config.env,
     profiles: config.profiles,
     waitImage: config.waitImage,
@@ -32,6 +33,7 @@ export function run(config: RunConfig) {
     commitSha: repoRun.commitSha,
     images: repoRun.images,
     previewUrls: repoRun.previewUrls,
+    previewTargets: repoRun.previewTargets,
     warnings: repoRun.warnings,
     podSecurity: repoRun.podSecurity,
   };

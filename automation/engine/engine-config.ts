@@ -27,6 +27,8 @@ const engineEnv = z.object({
     })
     .default("kind:reporunner"),
   REPORUNNER_PREVIEW_HOST: z.string().min(1).default("localhost"),
+  /** The platform's preview gateway (`previewBaseUrl` output); unset: runs publish NodePort URLs. */
+  REPORUNNER_PREVIEW_BASE_URL: z.url().optional(),
   REPORUNNER_PREVIEW_TIMEOUT_MS: z.coerce.number().int().positive().default(60_000),
   /** Hybrid mode: `ecr` logs runs in to the `registry:` of REPORUNNER_IMAGE_LOAD with ECR tokens. */
   REPORUNNER_REGISTRY_CREDENTIALS: z.enum(["none", "ecr"]).default("none"),
@@ -84,6 +86,7 @@ export function engineOptionsFromEnv(env: NodeJS.ProcessEnv): PulumiRunEngineOpt
       kubeContext: e.REPORUNNER_KUBE_CONTEXT,
       imageLoader: loader,
       previewHost: e.REPORUNNER_PREVIEW_HOST,
+      previewBaseUrl: e.REPORUNNER_PREVIEW_BASE_URL,
       registryCredentials:
         e.REPORUNNER_REGISTRY_CREDENTIALS === "ecr" && loader.method === "registry"
           ? ecrCredentials({

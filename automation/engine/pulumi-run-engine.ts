@@ -33,8 +33,10 @@ export interface RunTarget {
   readonly kubeconfig: string;
   readonly kubeContext?: string;
   readonly imageLoader: ImageLoader;
-  /** Host of preview URLs (default `localhost`). */
+  /** Host of NodePort preview URLs (default `localhost`); used when there is no gateway. */
   readonly previewHost?: string;
+  /** The platform's preview gateway (its `previewBaseUrl` output): URLs `<base>/run-<id>/<service>/`. */
+  readonly previewBaseUrl?: string;
   /**
    * Hybrid mode: fresh credentials of the registry images are pushed to (`ecrCredentials()`), asked
    * for on every deploy; the run logs in with them and its namespace gets a pull Secret.
@@ -106,6 +108,7 @@ export class PulumiRunEngine implements RunEngine {
           commitSha,
           mode: request.mode,
           previewHost: target.previewHost ?? "localhost",
+          previewBaseUrl: target.previewBaseUrl,
           imageLoader: target.imageLoader,
           kubeContext: target.kubeContext,
         },
@@ -150,6 +153,7 @@ export class PulumiRunEngine implements RunEngine {
       commitSha,
       namespace: String(outputs.namespace?.value ?? stackName(request.runId)),
       previewUrls,
+      previewTargets: (outputs.previewTargets?.value ?? {}) as DeployResult["previewTargets"],
       images: (outputs.images?.value ?? {}) as Record<string, string>,
       warnings: (outputs.warnings?.value ?? []) as string[],
     };

@@ -1,3 +1,4 @@
+import { GATEWAY_SERVICE_PORT, previewSegment, previewServiceName } from "../gateway/routes";
 import { PREVIEW_LABEL } from "./network-policies";
 import type { KubeObject, PublishedPort } from "./compose";
 
@@ -76,17 +77,22 @@ export function addImagePullSecret(manifests: readonly KubeObject[], secretName:
   });
 }
 
-/** A NodePort that makes one published port reachable from this machine. */
+/** A NodePort Service that makes one published port reachable from this machine and the gateway. */
 export interface PreviewPort {
+  /** The compose service. */
   readonly service: string;
-  /** The NodePort Service created for the preview. */
+  /** The gateway's path segment for this port (`/run-<id>/<segment>/`). */
+  readonly segment: string;
+  /** The preview Service: `<segment>-preview`. */
   readonly previewServiceName: string;
+  /** The port the app listens on, which the preview Service also offers. */
   readonly port: number;
 }
 
 /**
  * For every TCP port compose would publish, a NodePort Service beside the service's own, and the
- * preview label on the pods behind it, so the run's network policy lets the preview in.
+ * preview label on the pods behind it, so the run's network policy lets the preview in. Each
+ * preview Service offers the app's own port (local forwarding, NodePort) and the gateway's port.
  */
 export function addPreviews(
   manifests: readonly KubeObject[],
@@ -98,16 +104,23 @@ export function addPreviews(
     const service = result.find((o) => o.kind === "Service" && o.metadata.name === port.serviceName);
     const selector = (service?.spec as { selector?: Record<string, string> } | undefined)?.selector;
     if (!service || !selector) continue;
-    const previewServiceName = `${port.serviceName}-preview-${port.port}`;
-    if (previews.some((p) => p.previewServiceName === previewServiceName)) continue;
+    const first = !previews.some((p) => p.service === port.service);
+    const segment = previewSegment(port.serviceName, port.port, first);
+    const previewService = previewServiceName(segment);
+    if (previews.some((p) => p.previewServiceName === previewService)) continue;
     result.push({
       apiVersion: "v1",
       kind: "Service",
-      metadata: { ...service.metadata, name: previewServiceName },
+      metadata: { ...service.metadata, name: previewService },
       spec: {
         type: "NodePort",
         selector,
-        ports: [{ name: "preview", port: port.port, targetPort: port.port, protocol: "TCP" }],
+        ports: [
+          { name: "preview", port: port.port, targetPort: port.port, protocol: "TCP" },
+          ...(port.port === GATEWAY_SERVICE_PORT
+            ? []
+            : [{ name: "gateway", port: GATEWAY_SERVICE_PORT, targetPort: port.port, protocol: "TCP" }]),
+        ],
       },
     });
     for (const object of result) {
@@ -119,7 +132,7 @@ export function addPreviews(
         labels[PREVIEW_LABEL] = "true";
       }
     }
-    previews.push({ service: port.service, previewServiceName, port: port.port });
+    previews.push({ service: port.service, segment, previewServiceName: previewService, port: port.port });
   }
   return { manifests: result, previews };
 }

@@ -1,6 +1,7 @@
 import type * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { ImageLoader } from "../cluster/image-loader";
+import { gatewayUrl } from "../gateway/routes";
 import { createImageBuilds } from "./image-builds";
 import { createPullSecret, RUN_PULL_SECRET, type RegistryCredentials } from "./pull-secret";
 import { DEFAULT_RUN_QUOTA, type RunQuota } from "./quota";
@@ -30,8 +31,13 @@ export interface RepoRunArgs {
   readonly provider: k8s.Provider;
   /** How built images reach the nodes (`LocalCluster.imageLoader`). */
   readonly imageLoader: ImageLoader;
-  /** Host of the preview URLs (default `localhost`). */
+  /** Host of the NodePort preview URLs (default `localhost`); used when there is no gateway. */
   readonly previewHost?: string;
+  /**
+   * The platform's preview gateway (`http://localhost:30080`): preview URLs are then
+   * `<base>/run-<id>/<service>/`. Unset: each preview is its NodePort on `previewHost`.
+   */
+  readonly previewBaseUrl?: string;
   /** Environment added to every container, and the values of `${VAR}` in a compose file. */
   readonly env?: Readonly<Record<string, string>>;
   /** Compose profiles to enable. */
@@ -60,6 +66,11 @@ export class RepoRun extends pulumi.ComponentResource {
   public readonly images: pulumi.Output<Record<string, string>>;
   /** Service → URL reachable from this machine. */
   public readonly previewUrls: pulumi.Output<Record<string, string>>;
+  /**
+   * Same keys: the preview Service in the run's namespace and the app's own port on it, for clients
+   * that forward to it themselves (the Run API's localhost previews).
+   */
+  public readonly previewTargets: pulumi.Output<Record<string, { service: string; port: number }>>;
   /** What translated imperfectly, and why the namespace is not `restricted` if it is not. */
   public readonly warnings: pulumi.Output<string[]>;
   /** The Pod Security level the namespace enforces. */
@@ -133,19 +144,28 @@ export class RepoRun extends pulumi.ComponentResource {
       ...images.commands,
     ]);
 
+    const namespace = runNamespaceName(args.runId);
     const host = args.previewHost ?? "localhost";
     const urls = prepared.previews.map((preview) => {
+      if (args.previewBaseUrl) {
+        return pulumi.output({
+          ...preview,
+          url: gatewayUrl(args.previewBaseUrl, namespace, preview.segment),
+        });
+      }
       const service = resources.get(`Service/${preview.previewServiceName}`) as k8s.core.v1.Service;
       return service.spec.ports[0].nodePort.apply((nodePort) => ({
-        service: preview.service,
-        port: preview.port,
+        ...preview,
         url: `http://${host}:${nodePort}`,
       }));
     });
-    this.namespace = pulumi.output(runNamespaceName(args.runId));
+    this.namespace = pulumi.output(namespace);
     this.commitSha = pulumi.output(args.commitSha);
     this.images = pulumi.output(images.byService);
-    this.previewUrls = pulumi.all(urls).apply(previewUrlsByName);
+    this.previewUrls = pulumi.all(urls).apply((all) => byPreviewName(all, (p) => p.url));
+    this.previewTargets = pulumi.output(
+      byPreviewName(prepared.previews, (p) => ({ service: p.previewServiceName, port: p.port })),
+    );
     this.warnings = pulumi.output([
       ...translation.warnings.map((w: { path: string; message: string }) => `${w.path}: ${w.message}`),
       ...prepared.notes,
@@ -159,18 +179,20 @@ export class RepoRun extends pulumi.ComponentResource {
       commitSha: this.commitSha,
       images: this.images,
       previewUrls: this.previewUrls,
+      previewTargets: this.previewTargets,
       warnings: this.warnings,
       podSecurity: this.podSecurity,
     });
   }
 }
 
-/** `web` for a service's first preview port, `web:8443` for the others. */
-function previewUrlsByName(
-  previews: { service: string; port: number; url: string }[],
-): Record<string, string> {
-  const urls: Record<string, string> = {};
+/** Keyed `web` for a service's first preview port, `web:8443` for the others. */
+function byPreviewName<P extends { service: string; port: number }, V>(
+  previews: readonly P[],
+  value: (preview: P) => V,
+): Record<string, V> {
+  const named: Record<string, V> = {};
   for (const preview of previews)
-    urls[preview.service in urls ? `${preview.service}:${preview.port}` : preview.service] = preview.url;
-  return urls;
+    named[preview.service in named ? `${preview.service}:${preview.port}` : preview.service] = value(preview);
+  return named;
 }

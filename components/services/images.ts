@@ -10,4 +10,6 @@ export const DEFAULT_IMAGES = {
   rabbitmq: "rabbitmq:4.1.4-management",
   otelCollector: "otel/opentelemetry-collector-contrib:0.139.0",
   jaeger: "jaegertracing/jaeger:2.11.0",
+  // The preview gateway: any nginx ≥ 1.19.5 with sh and awk (see components/gateway/nginx-config.ts).
+  gateway: "nginx:1.28.0-alpine",
 } as const;

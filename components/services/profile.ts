@@ -18,7 +18,7 @@ export interface ServiceSize {
   readonly storage?: string;
 }
 
-export type SizedService = "redis" | "mongodb" | "kafka" | "rabbitmq" | "otelCollector" | "jaeger";
+export type SizedService = "redis" | "mongodb" | "kafka" | "rabbitmq" | "otelCollector" | "jaeger" | "gateway";
 
 function size(cpu: [string, string], memory: [string, string], replicas = 1, storage?: string): ServiceSize {
   return {
@@ -36,6 +36,7 @@ const PROFILES: Record<ProfileName, Record<SizedService, ServiceSize>> = {
     rabbitmq: size(["100m", "1"], ["256Mi", "512Mi"], 1, "1Gi"),
     otelCollector: size(["50m", "500m"], ["64Mi", "256Mi"]),
     jaeger: size(["50m", "500m"], ["128Mi", "512Mi"]),
+    gateway: size(["20m", "500m"], ["16Mi", "128Mi"]),
   },
   prod: {
     // Redis, MongoDB and RabbitMQ stay single-instance: their clustering needs topology setup that
@@ -46,6 +47,8 @@ const PROFILES: Record<ProfileName, Record<SizedService, ServiceSize>> = {
     rabbitmq: size(["250m", "2"], ["512Mi", "2Gi"], 1, "10Gi"),
     otelCollector: size(["200m", "1"], ["256Mi", "1Gi"], 2),
     jaeger: size(["200m", "1"], ["512Mi", "2Gi"]),
+    // Stateless: a second replica keeps previews up while one restarts.
+    gateway: size(["100m", "1"], ["64Mi", "256Mi"], 2),
   },
 };
 

@@ -40,6 +40,8 @@ beforeAll(async () => {
         rabbitmq: { enabled: false },
         otelCollector: { enabled: false },
         jaeger: { enabled: false },
+        // The gateway has its own test (preview-gateway.test.ts).
+        gateway: { enabled: false },
       }),
     },
   });

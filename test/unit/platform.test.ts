@@ -17,7 +17,7 @@ const componentTypes = () =>
     .map((r) => r.type);
 
 describe("the platform stack", () => {
-  it("brings up a kind cluster and all six infra services in namespace infra by default", async () => {
+  it("brings up a kind cluster, all six infra services and the preview gateway in namespace infra by default", async () => {
     const outputs = platform(parsePlatformConfig({}));
     await settle();
     expect(componentTypes().sort()).toEqual([
@@ -28,12 +28,13 @@ describe("the platform stack", () => {
       "reporunner:infra:OtelCollector",
       "reporunner:infra:RabbitMQ",
       "reporunner:infra:Redis",
+      "reporunner:platform:PreviewGateway",
     ]);
     expect(findCreated("kubernetes:core/v1:Namespace", "infra-namespace").inputs.metadata.name).toBe("infra");
     expect(findCreated("command:local:Command", "cluster-kind").inputs.create).toContain(
       "kind create cluster",
     );
-    expect(outputs.previewBaseUrl).toBe("http://localhost:30080");
+    expect(await resolveOutput(outputs.previewBaseUrl!)).toBe("http://localhost:30080");
     expect(await isSecret(outputs.kubeconfig)).toBe(true);
     expect(await isSecret(outputs.endpoints)).toBe(true);
     const endpoints = await resolveOutput(outputs.endpoints);

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# Debian packages the test environment runs: container runtime, Docker, registry, Redis, network tools.
+# Debian packages the test environment runs: container runtime, Docker, registry, Redis, nginx (the
+# preview gateway's stand-in image), network tools.
 # Installs only what is missing (root needed then); prints the version of each.
 source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
 
-pkgs=(docker.io containerd runc containernetworking-plugins docker-registry redis-server
+pkgs=(docker.io containerd runc containernetworking-plugins docker-registry redis-server nginx-light
   iproute2 iptables conntrack socat ethtool apache2-utils openssl busybox-static
   python3-venv ca-certificates gcc libc6-dev curl kmod procps psmisc debootstrap)
 

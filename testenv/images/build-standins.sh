@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds the stand-in images of the infra services the test environment can run for real, from
-# programs Debian ships, and loads them into the cluster: `reporunner-standin/redis:7`.
+# programs Debian ships, and loads them into the cluster: `reporunner-standin/redis:7` and
+# `reporunner-standin/nginx:1` (the preview gateway).
 # Used by the platform stack's integration test; idempotent (an existing image is kept).
 source "$(dirname "${BASH_SOURCE[0]}")/../env/common.sh"
 export DOCKER_HOST="${DOCKER_HOST:-unix://$DOCKER_SOCK}"
@@ -24,13 +25,20 @@ copy_with_libs() {
   done
 }
 
-image=reporunner-standin/redis:7
-if ! $DOCKER image inspect "$image" >/dev/null 2>&1; then
-  context=$(mktemp -d)
-  cp "$TESTENV_DIR/images/redis/Dockerfile" "$TESTENV_DIR/images/redis/entrypoint.sh" "$context/"
-  copy_with_libs "$context/rootfs" /usr/bin/redis-server /usr/bin/redis-cli
-  $DOCKER build -q -t "$image" "$context" >/dev/null
-  rm -rf "$context"
-  log "built $image"
-fi
-bash "$TESTENV_DIR/env/load-image.sh" "$image"
+# build_standin IMAGE FOLDER BINARY...: FOLDER's Dockerfile and files, plus the binaries with their libraries.
+build_standin() {
+  local image=$1 folder=$2; shift 2
+  if ! $DOCKER image inspect "$image" >/dev/null 2>&1; then
+    local context
+    context=$(mktemp -d)
+    cp "$TESTENV_DIR/images/$folder/"* "$context/"
+    copy_with_libs "$context/rootfs" "$@"
+    $DOCKER build -q -t "$image" "$context" >/dev/null
+    rm -rf "$context"
+    log "built $image"
+  fi
+  bash "$TESTENV_DIR/env/load-image.sh" "$image"
+}
+
+build_standin reporunner-standin/redis:7 redis /usr/bin/redis-server /usr/bin/redis-cli
+build_standin reporunner-standin/nginx:1 nginx /usr/sbin/nginx

@@ -61,13 +61,23 @@ describe("RepoRun of a Dockerfile repository", () => {
   it("publishes the EXPOSEd port as a NodePort preview and labels the pods the preview reaches", async () => {
     const run = runOf("hello-dockerfile", { previewHost: "127.0.0.1" });
     await settle();
-    const preview = findCreated("kubernetes:core/v1:Service", "run-abc12345-service-app-preview-8080").inputs;
+    const preview = findCreated("kubernetes:core/v1:Service", "run-abc12345-service-app-preview").inputs;
     expect(preview.spec.type).toBe("NodePort");
-    expect(preview.spec.ports).toEqual([{ name: "preview", port: 8080, targetPort: 8080, protocol: "TCP" }]);
+    // The app's own port (local forwarding, NodePort URL) and the gateway's fixed port.
+    expect(preview.spec.ports).toEqual([
+      { name: "preview", port: 8080, targetPort: 8080, protocol: "TCP" },
+      { name: "gateway", port: 80, targetPort: 8080, protocol: "TCP" },
+    ]);
     const deployment = findCreated("kubernetes:apps/v1:Deployment", "run-abc12345-deployment-app").inputs;
     expect(deployment.spec.template.metadata.labels["reporunner.dev/preview"]).toBe("true");
     // The mocks echo inputs: no nodePort was assigned, so the URL shows what the cluster would fill in.
     expect(Object.keys(await resolveOutput(run.previewUrls))).toEqual(["app"]);
+    expect(await resolveOutput(run.previewTargets)).toEqual({ app: { service: "app-preview", port: 8080 } });
+  });
+
+  it("puts the previews under the platform's gateway when it has one", async () => {
+    const run = runOf("hello-dockerfile", { previewBaseUrl: "http://localhost:30080/" });
+    expect(await resolveOutput(run.previewUrls)).toEqual({ app: "http://localhost:30080/run-abc12345/app/" });
   });
 
   it("reports the pinned commit and the run's namespace", async () => {
