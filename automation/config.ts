@@ -40,6 +40,7 @@ const envSchema = z.object({
   REPORUNNER_SSE_HEARTBEAT_MS: int(100, 300_000).default(15_000),
   REPORUNNER_ENGINE_MODULE: z.string().min(1).default("./engine/pulumi-run-engine"),
   REPORUNNER_KUBECONFIG: z.string().optional(),
+  REPORUNNER_LOCAL_PREVIEWS: bool.default(true),
   REPORUNNER_LOG_LEVEL: z
     .enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"])
     .default("info"),
@@ -78,6 +79,11 @@ export interface Config {
   /** Module exporting `createRunEngine(config): RunEngine`, resolved from `automation/`. */
   readonly engineModule: string;
   readonly kubeconfig?: string;
+  /**
+   * Whether the API server forwards each READY run's previews to localhost at their native ports
+   * (`automation/previews/`). Worker processes never do: one process owns the ports.
+   */
+  readonly localPreviews: boolean;
   readonly logLevel: string;
 }
 
@@ -158,6 +164,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     sseHeartbeatMs: e.REPORUNNER_SSE_HEARTBEAT_MS,
     engineModule: e.REPORUNNER_ENGINE_MODULE,
     kubeconfig: e.REPORUNNER_KUBECONFIG,
+    localPreviews: e.REPORUNNER_LOCAL_PREVIEWS,
     logLevel: e.REPORUNNER_LOG_LEVEL,
   };
 }

@@ -6,6 +6,9 @@
  * loops stop taking jobs and get `REPORUNNER_SHUTDOWN_GRACE_MS` to finish the jobs in hand; a job
  * still running after that is aborted and handed back to the queue, marked idle, so another worker
  * claims it at once, clears the stack lock and resumes it. Open event streams are closed last.
+ *
+ * Local previews (`REPORUNNER_LOCAL_PREVIEWS`) run here and not in `npm run worker` processes: the
+ * ports belong to the process the user started, and a Redis lock keeps a second server from taking them.
  */
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -16,6 +19,9 @@ import { redisCall } from "./dependencies";
 import { loadEngine } from "./engine-loader";
 import type { RunEngine } from "./engine/run-engine";
 import { createLogger } from "./logs";
+import { LocalPreviews } from "./previews/local-previews";
+import { KubernetesForwarder, type PreviewForwarder } from "./previews/pod-forwarder";
+import { redisPortOwnership } from "./previews/port-ownership";
 import { createRuntime, type Runtime } from "./runtime";
 import type { Resolver } from "./runs/url-policy";
 import { KubectlLogs, type WorkloadLogs } from "./runs/workload-logs";
@@ -31,6 +37,11 @@ export interface StartOptions {
   /** Worker tuning for tests. */
   readonly workerOptions?: { pollMs?: number; blockMs?: number };
   readonly ssePollMs?: number;
+  /**
+   * Local previews for tests: a forwarder that needs no cluster, a shorter period; `false` leaves
+   * them off whatever `config.localPreviews` says.
+   */
+  readonly localPreviews?: false | { forwarder?: PreviewForwarder; intervalMs?: number };
 }
 
 /** A running server. */
@@ -76,6 +87,8 @@ export async function start(options: StartOptions = {}): Promise<RunningServer> 
   }
   // Workers start once the port is ours: a second instance that cannot listen takes no jobs.
   const stopWorkers = runtime.startWorkers(config.workers, options.workerOptions);
+  const previews = localPreviews(config, options, runtime, logger);
+  previews?.start();
   server.requestTimeout = 0; // SSE streams are long-lived; the header timeout still applies
   const port = (server.address() as AddressInfo).port;
   logger.info({ host: config.host, port, workers: config.workers }, "reporunner API listening");
@@ -85,13 +98,31 @@ export async function start(options: StartOptions = {}): Promise<RunningServer> 
     (stopping ??= (async () => {
       const closed = new Promise<void>((r) => server.close(() => r()));
       server.closeIdleConnections();
-      await stopWorkers();
+      await Promise.all([stopWorkers(), previews?.stop()]);
       server.closeAllConnections();
       await closed;
       await runtime.close();
       logger.info("reporunner API stopped");
     })());
   return { url: `http://${config.host}:${port}`, port, runtime, stop };
+}
+
+/** Local previews as configured, or undefined when they are off. */
+function localPreviews(
+  config: Config,
+  options: StartOptions,
+  runtime: Runtime,
+  logger: Runtime["logger"],
+): LocalPreviews | undefined {
+  if (!config.localPreviews || options.localPreviews === false) return undefined;
+  // The lock outlives a few missed passes; a dead server's ports are taken over within its TTL.
+  return new LocalPreviews({
+    store: runtime.store,
+    forwarder: options.localPreviews?.forwarder ?? new KubernetesForwarder(config.kubeconfig),
+    ownership: redisPortOwnership(runtime.redis, 10_000),
+    logger,
+    intervalMs: options.localPreviews?.intervalMs,
+  });
 }
 
 /** `npm start`: start from the environment and stop on SIGTERM/SIGINT. */

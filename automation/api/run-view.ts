@@ -37,6 +37,8 @@ export function runView(run: StoredRun) {
     commitSha: run.commitSha,
     namespace: run.namespace,
     previewUrls: run.previewUrls,
+    // Only a READY run is forwarded: a record that moved on may still carry the last ones.
+    localUrls: run.status === "READY" ? (run.localUrls ?? {}) : {},
     images: run.images,
     warnings: run.warnings,
     phases,

@@ -138,6 +138,9 @@ export const runViewSchema = z
     commitSha: z.string().nullable(),
     namespace: z.string().nullable(),
     previewUrls: z.record(z.string(), z.string()),
+    localUrls: z.record(z.string(), z.string()).meta({
+      description: "READY runs: each preview on localhost, at its published port when that was free",
+    }),
     images: z.record(z.string(), z.string()),
     warnings: z.array(z.string()),
     phases: z.record(z.string(), phaseSchema),

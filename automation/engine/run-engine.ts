@@ -27,6 +27,11 @@ export interface DeployResult {
   readonly namespace: string;
   /** Service name → URL reachable from this machine. */
   readonly previewUrls: Readonly<Record<string, string>>;
+  /**
+   * Same keys as `previewUrls`: the Service in the run's namespace behind each preview and its port,
+   * which is the port the compose file published (what users of the app expect on localhost).
+   */
+  readonly previewTargets: Readonly<Record<string, { readonly service: string; readonly port: number }>>;
   /** Service name → image reference that runs. */
   readonly images: Readonly<Record<string, string>>;
   readonly warnings: readonly string[];

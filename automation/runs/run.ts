@@ -18,6 +18,12 @@ export interface PhaseTiming {
   endedAt?: Date;
 }
 
+/** The Kubernetes Service behind one preview, in the run's namespace, and its (native) port. */
+export interface PreviewTarget {
+  readonly service: string;
+  readonly port: number;
+}
+
 /** What a job asks a worker to do with a run. */
 export type JobAction = "deploy" | "destroy";
 
@@ -36,6 +42,13 @@ export interface RunRecord {
   commitSha: string | null;
   namespace: string | null;
   previewUrls: Record<string, string>;
+  /** Same keys as `previewUrls`; absent on records written before the field existed. */
+  previewTargets?: Record<string, PreviewTarget>;
+  /**
+   * Same keys: `http://localhost:<port>` where the API server forwards each preview while the run is
+   * READY (`automation/previews/`); empty when nothing forwards them.
+   */
+  localUrls?: Record<string, string>;
   images: Record<string, string>;
   warnings: string[];
   phases: Partial<Record<RunState, PhaseTiming>>;

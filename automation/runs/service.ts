@@ -103,6 +103,8 @@ export class RunService {
       commitSha: null,
       namespace: null,
       previewUrls: {},
+      previewTargets: {},
+      localUrls: {},
       images: {},
       warnings: [],
       phases: {},

@@ -14,6 +14,12 @@ import { canTransition, RUN_STATES, type RunState } from "./states";
 /** A stored record plus its write counter (the compare-and-set's second half). */
 export type StoredRun = RunRecord & { version: number };
 
+/** What local previews read of a READY run (`findReadyPreviews`). */
+export type ReadyPreviewRun = Pick<
+  StoredRun,
+  "_id" | "namespace" | "previewTargets" | "localUrls" | "createdAt" | "version"
+>;
+
 /** The idempotency record of one (owner, Idempotency-Key) pair. */
 interface IdempotencyRecord {
   _id: string;
@@ -269,6 +275,38 @@ export class RunStore {
         .limit(limit)
         .toArray(),
     );
+  }
+
+  /** READY runs that have preview targets, oldest first (so the oldest keeps a contested port). */
+  async findReadyPreviews(): Promise<ReadyPreviewRun[]> {
+    return mongoCall(() =>
+      this.runs
+        .find(
+          { status: "READY", previewTargets: { $exists: true } },
+          { projection: { namespace: 1, previewTargets: 1, localUrls: 1, createdAt: 1, version: 1 } },
+        )
+        .sort({ createdAt: 1, _id: 1 })
+        .toArray(),
+    );
+  }
+
+  /**
+   * Writes a run's local preview URLs if it is still READY and, given `version`, unwritten since it
+   * was read: a run that moved on keeps its newer state. False when the condition failed.
+   */
+  async setLocalUrls(id: string, localUrls: Record<string, string>, version?: number): Promise<boolean> {
+    const filter: Filter<StoredRun> = { _id: id, status: "READY" };
+    if (version !== undefined) filter.version = version;
+    const after = await this.lock(id, () =>
+      mongoCall(() =>
+        this.runs.findOneAndUpdate(
+          filter,
+          { $set: { localUrls, updatedAt: this.now() }, $inc: { version: 1 } },
+          { returnDocument: "after" },
+        ),
+      ),
+    );
+    return after !== null;
   }
 
   /** The records of these ids that exist. */

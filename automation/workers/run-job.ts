@@ -186,6 +186,10 @@ async function deploy(job: Job, run: StoredRun, ctx: JobContext, log: Logger): P
         commitSha: result.commitSha,
         namespace: result.namespace,
         previewUrls: { ...result.previewUrls },
+        // Until every engine reports targets (the contract grew them), a missing field means none.
+        previewTargets: { ...(result.previewTargets ?? {}) },
+        // Local previews write their own URLs once they listen for this deploy's targets.
+        localUrls: {},
         images: { ...result.images },
         warnings: [...result.warnings],
         heartbeatAt: null,
@@ -262,6 +266,8 @@ async function destroy(job: Job, run: StoredRun, ctx: JobContext, log: Logger): 
     set: {
       holder: null,
       previewUrls: {},
+      previewTargets: {},
+      localUrls: {},
       heartbeatAt: null,
       ...(run.expiring ? { reason: "ttl elapsed" } : {}),
     },

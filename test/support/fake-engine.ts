@@ -54,6 +54,8 @@ export class FakeEngine implements RunEngine {
       commitSha: this.commit,
       namespace: `run-${request.runId}`,
       previewUrls: { app: `http://localhost:30080/run-${request.runId}/` },
+      // What compose `ports: ["3000:3000"]` gives: the Service `app`, on the published port.
+      previewTargets: { app: { service: "app", port: 3000 } },
       images: { app: `localhost:5001/run-${request.runId}-app:${this.commit.slice(0, 12)}` },
       warnings: [],
     };
