@@ -36,6 +36,7 @@ const envSchema = z.object({
   REPORUNNER_ALLOW_HTTP: bool.default(false),
   REPORUNNER_ALLOWED_HOSTS: list.default([]),
   REPORUNNER_ALLOW_PRIVATE_TARGETS: bool.default(false),
+  REPORUNNER_ALLOW_LOCAL_SOURCES: bool.default(false),
   REPORUNNER_EVENTS_MAXLEN: int(10, 1_000_000).default(2000),
   REPORUNNER_SSE_HEARTBEAT_MS: int(100, 300_000).default(15_000),
   REPORUNNER_ENGINE_MODULE: z.string().min(1).default("./engine/pulumi-run-engine"),
@@ -73,6 +74,11 @@ export interface Config {
     readonly allowHttp: boolean;
     readonly allowedHosts: readonly string[];
     readonly allowPrivateTargets: boolean;
+    /**
+     * Accept an absolute path of a git working tree on this machine as `repoUrl` (`reporunner run .`).
+     * Off by default: it lets every token holder run any repository the server's user can read.
+     */
+    readonly allowLocalSources: boolean;
   };
   readonly eventsMaxLen: number;
   readonly sseHeartbeatMs: number;
@@ -159,6 +165,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       allowHttp: e.REPORUNNER_ALLOW_HTTP,
       allowedHosts: e.REPORUNNER_ALLOWED_HOSTS,
       allowPrivateTargets: e.REPORUNNER_ALLOW_PRIVATE_TARGETS,
+      allowLocalSources: e.REPORUNNER_ALLOW_LOCAL_SOURCES,
     },
     eventsMaxLen: e.REPORUNNER_EVENTS_MAXLEN,
     sseHeartbeatMs: e.REPORUNNER_SSE_HEARTBEAT_MS,

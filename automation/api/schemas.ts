@@ -63,9 +63,15 @@ export const createRunSchema = z
       .min(1)
       .max(2048)
       .regex(SAFE_TEXT, "repoUrl must be printable text")
-      .regex(/^[^\s]*$/u, "repoUrl must not contain white space")
-      .refine((u) => !/^[a-z][a-z0-9+.-]*:\/\/\//i.test(u), "repoUrl has no host")
-      .meta({ description: "https URL of a Git repository", example: "https://github.com/org/repo.git" }),
+      // A local path may contain spaces (`/home/me/My Projects/app`); a URL never does.
+      .refine((u) => !(u.startsWith("/") ? /[^\S ]/u : /\s/u).test(u), "repoUrl must not contain white space")
+      // `file:///path` is the one URL without a host (a local source, when the server allows them).
+      .refine((u) => !/^(?!file:)[a-z][a-z0-9+.-]*:\/\/\//i.test(u), "repoUrl has no host")
+      .meta({
+        description:
+          "https URL of a Git repository; with REPORUNNER_ALLOW_LOCAL_SOURCES also the absolute path of a git working tree on the API's machine",
+        example: "https://github.com/org/repo.git",
+      }),
     ref: refSchema.optional(),
     mode: z.enum(["auto", "dockerfile", "compose"]).default("auto"),
     ttl: z.number().int().min(60).optional().meta({

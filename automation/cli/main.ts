@@ -1,17 +1,63 @@
 import { Command, CommanderError } from "commander";
+import { commanderErrorLine } from "./command-action";
+import { registerFollowCommand } from "./commands/follow";
+import { registerLogsCommand } from "./commands/logs";
+import { registerLsCommand } from "./commands/ls";
+import { registerRmCommand } from "./commands/rm";
+import { registerRunCommand } from "./commands/run";
+import { registerStatusCommand } from "./commands/status";
 import { type CliIO, EXIT, processIO } from "./io";
 import { registerTranslateCommand } from "./translate";
 
-/**
- * The `reporunner` command line. Each command registers itself on the program; commands that need
- * a cluster or the API server are added beside `translate` the same way.
- */
+/** Each command registers itself on the program, in the order `--help` lists them. */
+const COMMANDS: readonly ((program: Command, io: CliIO, setExitCode: (code: number) => void) => void)[] = [
+  registerRunCommand,
+  registerFollowCommand,
+  registerLsCommand,
+  registerLogsCommand,
+  registerRmCommand,
+  registerStatusCommand,
+  registerTranslateCommand,
+];
+
+const HELP_AFTER = `
+Exit codes (every command):
+  0    done; for run/follow: the run is READY
+  1    the run failed (its reason is printed) or the API refused the request (its message and field)
+  2    usage error: an unknown option, a missing argument, a bad value
+  3    the Run API cannot be reached or cannot serve (not started, no token, connection refused, 5xx)
+  4    no such run (or it belongs to another token)
+  130  Ctrl-C while following a run (the run goes on)
+
+The API is $REPORUNNER_URL (or --api), else the URL in ~/.reporunner/instance.json, else
+http://127.0.0.1:8080; the token is $REPORUNNER_TOKEN, else ~/.reporunner/token. Start the API with
+\`npm start\` (or \`reporunner up\`).
+
+Examples:
+  reporunner run https://github.com/docker/getting-started-app.git
+  reporunner run . --uncommitted
+  reporunner ls
+  reporunner logs k3x9a7b2qd --tail 50
+  reporunner rm k3x9a7b2qd
+  reporunner status
+Each command's --help has more.`;
+
+/** The `reporunner` command line. */
 export function createProgram(io: CliIO, setExitCode: (code: number) => void): Command {
   const program = new Command("reporunner")
     .description("run any Git repository in an isolated Kubernetes namespace")
     .exitOverride()
-    .configureOutput({ writeOut: io.stdout, writeErr: io.stderr });
-  registerTranslateCommand(program, io, setExitCode);
+    .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
+    .addHelpText("after", HELP_AFTER);
+  for (const register of COMMANDS) register(program, io, setExitCode);
+  // Commander's own usage errors, like the commands' errors, are one line that names the command.
+  for (const command of [program, ...program.commands]) {
+    command.configureOutput({
+      writeOut: io.stdout,
+      writeErr: io.stderr,
+      outputError: (text, write) => write(commanderErrorLine(command.name(), text)),
+    });
+  }
   return program;
 }
 

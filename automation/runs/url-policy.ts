@@ -1,10 +1,14 @@
 /**
  * Which repository URLs a run may clone. The server (or the engine on its behalf) fetches whatever
  * URL a user names, so a URL is an SSRF vector: the host's every DNS address is checked against the
- * loopback, private, link-local and other non-public ranges, unless configured otherwise.
+ * loopback, private, link-local and other non-public ranges, unless configured otherwise. A local
+ * path (a working tree on the API's own machine) is refused unless local sources are enabled.
  */
 import { lookup } from "node:dns/promises";
+import { stat } from "node:fs/promises";
 import { BlockList, isIP } from "node:net";
+import * as path from "node:path";
+import { fileURLToPath } from "node:url";
 import { AppError } from "../api/errors";
 
 /** The policy's knobs (from the configuration). */
@@ -15,6 +19,8 @@ export interface UrlPolicyOptions {
   readonly allowedHosts: readonly string[];
   /** Accept hosts that resolve to loopback, private or link-local addresses (a lab setup). */
   readonly allowPrivateTargets: boolean;
+  /** Accept an absolute path (or `file://` URL) of a git working tree on this machine (default: no). */
+  readonly allowLocalSources?: boolean;
 }
 
 /** Resolves a host name to every address it has; injectable so tests need no network. */
@@ -85,12 +91,21 @@ function refuse(message: string, code = "invalid_repo_url"): AppError {
   return new AppError(code, message, 422, "repoUrl");
 }
 
-/** Checks a repository URL; resolves to the normalised URL or throws an AppError naming `repoUrl`. */
+/** Whether `repoUrl` names a directory on the API's machine (an absolute path or a `file:` URL). */
+export function isLocalSource(raw: string): boolean {
+  return raw.startsWith("/") || /^file:/i.test(raw);
+}
+
+/**
+ * Checks a repository URL; resolves to the normalised URL (for a local source: the absolute path) or
+ * throws an AppError naming `repoUrl`.
+ */
 export async function checkRepoUrl(
   raw: string,
   options: UrlPolicyOptions,
   resolve: Resolver = systemResolver,
 ): Promise<string> {
+  if (isLocalSource(raw)) return checkLocalSource(raw, options);
   let url: URL;
   try {
     url = new URL(raw);
@@ -126,6 +141,38 @@ export async function checkRepoUrl(
     }
   }
   return url.toString();
+}
+
+/** A local source: allowed by configuration, and a directory with a `.git` (a working tree). */
+async function checkLocalSource(raw: string, options: UrlPolicyOptions): Promise<string> {
+  if (!options.allowLocalSources) {
+    // 400, not 422: the request asks for something this server does not offer at all.
+    throw new AppError(
+      "local_sources_disabled",
+      "repoUrl is a local path, and this API runs no local repositories (start it with REPORUNNER_ALLOW_LOCAL_SOURCES=true)",
+      400,
+      "repoUrl",
+    );
+  }
+  let dir: string;
+  try {
+    dir = path.resolve(raw.startsWith("/") ? raw : fileURLToPath(raw));
+  } catch {
+    throw refuse("repoUrl is not a file:// URL of a local directory (file:///absolute/path)");
+  }
+  const isDirectory = await stat(dir).then(
+    (s) => s.isDirectory(),
+    () => false,
+  );
+  if (!isDirectory)
+    throw refuse(`repoUrl ${dir} is not a directory on the API's machine`, "local_source_not_found");
+  // `.git` is a directory in a clone and a file in a linked worktree or a submodule: either will do.
+  const hasGit = await stat(path.join(dir, ".git")).then(
+    () => true,
+    () => false,
+  );
+  if (!hasGit) throw refuse(`repoUrl ${dir} is not a git working tree (it has no .git)`, "not_a_repository");
+  return dir;
 }
 
 /** `example.com` matches itself; `.example.com` matches its subdomains and itself. */

@@ -6,11 +6,16 @@ import { hashToken } from "../../../automation/api/auth";
 import { loadConfig } from "../../../automation/config";
 
 describe("loadConfig", () => {
-  it("defaults to 127.0.0.1:8080, https only, no private targets", () => {
+  it("defaults to 127.0.0.1:8080, https only, no private targets, no local sources", () => {
     const c = loadConfig({});
     expect(c.host).toBe("127.0.0.1");
     expect(c.port).toBe(8080);
-    expect(c.urlPolicy).toEqual({ allowHttp: false, allowedHosts: [], allowPrivateTargets: false });
+    expect(c.urlPolicy).toEqual({
+      allowHttp: false,
+      allowedHosts: [],
+      allowPrivateTargets: false,
+      allowLocalSources: false,
+    });
     expect(c.tokens.size).toBe(0);
   });
 

@@ -40,7 +40,6 @@ describe("checkRepoUrl", () => {
     ["http://github.com/o/r", "invalid_repo_url"],
     ["git://github.com/o/r", "invalid_repo_url"],
     ["ssh://git@github.com/o/r", "invalid_repo_url"],
-    ["file:///etc/passwd", "invalid_repo_url"],
     ["not a url", "invalid_repo_url"],
     ["https://user:pass@github.com/o/r", "credentials_in_url"],
     ["https://token@github.com/o/r", "credentials_in_url"],
