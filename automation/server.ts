@@ -125,7 +125,7 @@ function localPreviews(
   });
 }
 
-/** `npm start`: start from the environment and stop on SIGTERM/SIGINT. */
+/** `npm run api`: the API alone, configured from the environment; stops on SIGTERM/SIGINT. */
 async function main(): Promise<void> {
   let running: RunningServer;
   try {

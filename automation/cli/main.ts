@@ -1,16 +1,20 @@
 import { Command, CommanderError } from "commander";
 import { commanderErrorLine } from "./command-action";
+import { registerDownCommand } from "./commands/down";
 import { registerFollowCommand } from "./commands/follow";
 import { registerLogsCommand } from "./commands/logs";
 import { registerLsCommand } from "./commands/ls";
 import { registerRmCommand } from "./commands/rm";
 import { registerRunCommand } from "./commands/run";
 import { registerStatusCommand } from "./commands/status";
+import { registerUpCommand } from "./commands/up";
 import { type CliIO, EXIT, processIO } from "./io";
 import { registerTranslateCommand } from "./translate";
 
 /** Each command registers itself on the program, in the order `--help` lists them. */
 const COMMANDS: readonly ((program: Command, io: CliIO, setExitCode: (code: number) => void) => void)[] = [
+  registerUpCommand,
+  registerDownCommand,
   registerRunCommand,
   registerFollowCommand,
   registerLsCommand,
@@ -34,6 +38,7 @@ http://127.0.0.1:8080; the token is $REPORUNNER_TOKEN, else ~/.reporunner/token.
 \`npm start\` (or \`reporunner up\`).
 
 Examples:
+  reporunner up                     (what \`npm start\` runs; \`reporunner down\` = \`npm run down\`)
   reporunner run https://github.com/docker/getting-started-app.git
   reporunner run . --uncommitted
   reporunner ls

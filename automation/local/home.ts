@@ -45,6 +45,8 @@ export interface InstanceRecord {
   };
   /** Preview base URL (the gateway), when the platform has one. */
   readonly previewBaseUrl?: string;
+  /** The API's environment (no plain secrets: the token is there as its digest), so `down` can restart it. */
+  readonly apiEnv?: Readonly<Record<string, string>>;
 }
 
 export function ensureHome(home: string): void {

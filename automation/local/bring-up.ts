@@ -1,0 +1,143 @@
+import { randomBytes } from "node:crypto";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { start, type RunningServer } from "../server";
+import { apiEnvironment, pulumiEnvironment, type PlatformOutputs } from "./api-environment";
+import { chooseCluster, type ClusterChoice, type MachineProbe } from "./cluster-choice";
+import { ensureHome, homeFiles, readOrCreateSecret, writeInstance, type InstanceRecord } from "./home";
+import { platformStack, upPlatform } from "./platform-stack";
+import type { Progress } from "./progress";
+import { ensureTestEnvironment } from "./testenv-cluster";
+import { platformConfig } from "./platform-config";
+import { kindDataServices } from "./kind-data-services";
+
+export const PROJECT_DIR = path.resolve(__dirname, "..", "..");
+
+export interface BringUpOptions {
+  readonly cluster: ClusterChoice;
+  readonly home: string;
+  /** Port of the API (default 8080; 0: any free port). */
+  readonly port: number;
+  readonly progress: Progress;
+  readonly probe?: MachineProbe;
+}
+
+/** What `up` leaves running: the API in this process, and where to find it. */
+export interface BroughtUp {
+  readonly server: RunningServer;
+  readonly record: InstanceRecord;
+  /** Closes what `up` holds open besides the server (kind: the forwards to Redis and MongoDB). */
+  readonly release: () => Promise<void>;
+}
+
+/**
+ * `npm start` / `reporunner up`: a cluster (kind, or the project's own), the `dev` platform stack
+ * through the Automation API, then the Run API with its workers in this process. Every step prints
+ * its progress; a failing step stops with its cause.
+ */
+export async function bringUp(options: BringUpOptions): Promise<BroughtUp> {
+  const { home, progress } = options;
+  const files = homeFiles(home);
+  ensureHome(home);
+  fs.mkdirSync(files.state, { recursive: true, mode: 0o700 });
+  readOrCreateSecret(files.passphrase, () => randomBytes(32).toString("base64url"));
+  const token = readOrCreateSecret(files.token, () => randomBytes(32).toString("base64url"));
+
+  const provider = chooseCluster(options.cluster, options.probe);
+  progress.step(
+    provider === "kind"
+      ? "cluster: kind (created by the platform stack in the next step)"
+      : "cluster: the project's own local cluster (testenv/, built or reused from the cache)",
+  );
+  const testenv =
+    provider === "testenv" ? await ensureTestEnvironment(PROJECT_DIR, progress.detail) : undefined;
+  // The tools the test environment built (pulumi, kubectl, its Docker engine) come first on PATH.
+  const tools: Record<string, string> = testenv
+    ? {
+        PATH: joinPath(testenv.env.PATH ?? "", process.env.PATH ?? ""),
+        DOCKER_HOST: testenv.env.DOCKER_HOST ?? "",
+        DOCKER_BUILDKIT: testenv.env.DOCKER_BUILDKIT ?? "",
+        PULUMI_AUTOMATION_API_SKIP_VERSION_CHECK: "true",
+        PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
+      }
+    : {};
+  const pulumiEnv = pulumiEnvironment(home, tools);
+  // This process runs the Pulumi CLI (Automation API) and, later, the API's engine: both read it from
+  // here. A passphrase inherited from the shell would win over this instance's passphrase file.
+  delete process.env.PULUMI_CONFIG_PASSPHRASE;
+  Object.assign(process.env, pulumiEnv);
+
+  progress.step(`platform stack "dev" (Pulumi, state in ${files.state})`);
+  const stack = await platformStack({ home, projectDir: PROJECT_DIR, pulumiEnv: withProcessEnv(pulumiEnv) });
+  const outputs = (await upPlatform(
+    stack,
+    platformConfig(provider, testenv?.env),
+    progress.detail,
+  )) as Record<string, unknown> &
+    PlatformOutputs & { kubeconfig: string; context?: string; infraNamespace: string };
+
+  progress.step("Run API and workers");
+  let kubeconfigPath: string;
+  let data: { mongodbUrl: string; redisUrl: string; release: () => Promise<void> };
+  if (testenv) {
+    kubeconfigPath = testenv.env.KUBECONFIG!;
+    // The test environment's own Redis and MongoDB-compatible FerretDB; database 1 and `reporunner`
+    // are this instance's, and `down` empties them.
+    data = {
+      mongodbUrl:
+        process.env.REPORUNNER_MONGODB_URL ?? `${testenv.env.MONGODB_URL!.replace(/\/?$/, "/")}reporunner`,
+      redisUrl: process.env.REPORUNNER_REDIS_URL ?? `${testenv.env.REDIS_URL}/1`,
+      release: async () => undefined,
+    };
+  } else {
+    kubeconfigPath = path.join(home, "kubeconfig");
+    fs.writeFileSync(kubeconfigPath, outputs.kubeconfig, { mode: 0o600 });
+    data = await kindDataServices(kubeconfigPath, outputs);
+  }
+  const port = options.port;
+  const apiEnv = apiEnvironment({
+    home,
+    token,
+    mongodbUrl: data.mongodbUrl,
+    redisUrl: data.redisUrl,
+    kubeconfigPath,
+    kubeContext: testenv?.env.KUBE_CONTEXT ?? outputs.context,
+    platform: outputs,
+    pulumiEnv,
+    port,
+  });
+  // The API's configuration and its engine are read from the environment, like `npm run api`.
+  Object.assign(process.env, apiEnv);
+  const server = await start();
+
+  const record: InstanceRecord = {
+    url: server.url,
+    pid: process.pid,
+    startedAt: new Date().toISOString(),
+    cluster: {
+      provider,
+      createdByUp: provider === "kind" || (testenv?.startedByUp ?? false),
+      kubeconfig: kubeconfigPath,
+      context: testenv?.env.KUBE_CONTEXT ?? outputs.context,
+    },
+    previewBaseUrl: outputs.previewBaseUrl,
+    apiEnv,
+  };
+  writeInstance(home, record);
+  return { server, record, release: data.release };
+}
+
+/** PATH lists joined, each folder once, the first ones first. */
+function joinPath(...lists: string[]): string {
+  return [...new Set(lists.flatMap((list) => list.split(":")).filter(Boolean))].join(":");
+}
+
+/** The process's environment under `extra`: the CLI also needs HOME, PATH, proxies, … */
+export function withProcessEnv(extra: Readonly<Record<string, string>>): Record<string, string> {
+  const base = Object.fromEntries(
+    Object.entries(process.env).filter(
+      (entry): entry is [string, string] => entry[1] !== undefined && !entry[0].startsWith("PULUMI_"),
+    ),
+  );
+  return { ...base, ...extra };
+}

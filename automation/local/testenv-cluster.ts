@@ -1,0 +1,57 @@
+import { execFileSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { runStreaming } from "./run-script";
+
+/**
+ * The project's own local cluster (`testenv/`): built from the registries or reused from the cache
+ * (`npm run setup`), then started (`npm run env:up`). It runs machine-wide, so `up` notes whether it
+ * started it: `down` stops only an environment that `up` started.
+ */
+export interface TestEnvironment {
+  /** `.testenv/env`: KUBECONFIG, KUBE_CONTEXT, CONTAINERD_ADDRESS, REDIS_URL, MONGODB_URL, PATH, … */
+  readonly env: Readonly<Record<string, string>>;
+  readonly startedByUp: boolean;
+}
+
+export function testEnvironmentRunning(projectDir: string): boolean {
+  try {
+    execFileSync("bash", [path.join(projectDir, "testenv", "env", "status.sh")], { stdio: "ignore" });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export async function ensureTestEnvironment(
+  projectDir: string,
+  onLine: (line: string) => void,
+): Promise<TestEnvironment> {
+  const bash = (script: string) =>
+    runStreaming("bash", [path.join(projectDir, "testenv", script)], { cwd: projectDir, onLine });
+  await bash("setup.sh");
+  const wasRunning = testEnvironmentRunning(projectDir);
+  // Idempotent: keeps what runs and (re)writes .testenv/env.
+  await bash(path.join("env", "up.sh"));
+  // The stand-in images of the preview gateway and Redis (no image can be pulled on this machine).
+  await bash(path.join("images", "build-standins.sh"));
+  return { env: readTestEnvironmentFile(projectDir), startedByUp: !wasRunning };
+}
+
+export async function stopTestEnvironment(projectDir: string, onLine: (line: string) => void): Promise<void> {
+  await runStreaming("bash", [path.join(projectDir, "testenv", "env", "down.sh")], {
+    cwd: projectDir,
+    onLine,
+  });
+}
+
+/** `.testenv/env` as a record (KEY=VALUE lines, `#` comments). */
+export function readTestEnvironmentFile(projectDir: string): Record<string, string> {
+  const file = path.join(projectDir, ".testenv", "env");
+  const env: Record<string, string> = {};
+  for (const line of fs.readFileSync(file, "utf8").split("\n")) {
+    const match = /^([A-Z_][A-Z0-9_]*)=(.*)$/.exec(line);
+    if (match) env[match[1]!] = match[2]!;
+  }
+  return env;
+}
