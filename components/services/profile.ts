@@ -18,7 +18,8 @@ export interface ServiceSize {
   readonly storage?: string;
 }
 
-export type SizedService = "redis" | "mongodb" | "kafka" | "rabbitmq" | "otelCollector" | "jaeger" | "gateway";
+export type SizedService =
+  "redis" | "mongodb" | "kafka" | "rabbitmq" | "otelCollector" | "jaeger" | "gateway";
 
 function size(cpu: [string, string], memory: [string, string], replicas = 1, storage?: string): ServiceSize {
   return {
