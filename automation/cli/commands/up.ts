@@ -25,6 +25,7 @@ export function registerUpCommand(program: Command, io: CliIO, setExitCode: (cod
     .addOption(
       new Option("--cluster <kind>", "auto: kind when kind and Docker are here, else the built-in cluster")
         .choices(["auto", "kind", "testenv"])
+        .env("REPORUNNER_CLUSTER")
         .default("auto"),
     )
     .option(
