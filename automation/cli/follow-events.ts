@@ -55,6 +55,23 @@ const SETTLED_ENDS = 5;
 
 /** Resolves to the run once its record is in a state `until` accepts. */
 export async function followRun(options: FollowOptions): Promise<RunView> {
+  let shownStatus: RunState | undefined;
+  const finish = (run: RunView) => {
+    // The record can settle a moment before its last state event reaches the stream, which the
+    // server may close first: the state the run ended in is always the last line shown.
+    if (shownStatus !== run.status) {
+      options.onEvent({ kind: "state", status: run.status, ...(run.reason ? { reason: run.reason } : {}) });
+    }
+    return run;
+  };
+  const report = options.onEvent;
+  options = {
+    ...options,
+    onEvent: (event) => {
+      if (event.kind === "state") shownStatus = event.status;
+      report(event);
+    },
+  };
   const policy = { ...DEFAULT_RECONNECT, ...options.reconnect };
   const { client, runId, signal } = options;
   const cursor: { lastId?: string } = {};
@@ -76,11 +93,11 @@ export async function followRun(options: FollowOptions): Promise<RunView> {
       if (!isTransient(error)) throw error;
       dropped ??= error;
     }
-    if (run && options.until(run.status)) return run;
+    if (run && options.until(run.status)) return finish(run);
     if (dropped === undefined) {
       failures = 0;
       // The server closed the stream because the run settled in a state we do not wait for.
-      if (run && SETTLED.includes(run.status) && ++settledEnds >= SETTLED_ENDS) return run;
+      if (run && SETTLED.includes(run.status) && ++settledEnds >= SETTLED_ENDS) return finish(run);
     } else if (++failures > policy.maxAttempts) {
       throw new CliError(
         EXIT.unreachable,

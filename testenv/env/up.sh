@@ -125,7 +125,8 @@ if ! ip link show "$BRIDGE" >/dev/null 2>&1; then
   log "network: bridge $BRIDGE $NODE_IP/16"
   ip link add "$BRIDGE" type bridge
 fi
-ip addr show dev "$BRIDGE" | grep -q "inet $NODE_IP/" || ip addr add "$NODE_IP/16" dev "$BRIDGE"
+# Captured, not piped to grep -q: under pipefail, grep leaving early fails the pipe (SIGPIPE) at random.
+[[ $(ip -4 addr show dev "$BRIDGE") == *"inet $NODE_IP/"* ]] || ip addr add "$NODE_IP/16" dev "$BRIDGE"
 ip link set "$BRIDGE" up
 # ClusterIPs are on no interface: route the service range onto the node bridge so that the host can
 # connect() to them (kube-proxy DNATs in OUTPUT); an unassigned one then stays on the bridge, unanswered.
@@ -298,7 +299,7 @@ docker_import "$ROOTFS/pause.tar" "$PAUSE_IMAGE" 'ENTRYPOINT ["/pause"]'
 "$DOCKER" image prune -f --filter "label=org.reporunner.rootfs" >/dev/null
 pause_id=$("$DOCKER" image inspect -f '{{.Id}}' "$PAUSE_IMAGE")
 if [[ "$(cat "$STATE/containerd/pause.imported" 2>/dev/null)" != "$pause_id" ]] ||
-  ! ctr --address "$CONTAINERD_SOCK" -n k8s.io images ls -q | grep -qxF "$PAUSE_IMAGE"; then
+  ! ctr --address "$CONTAINERD_SOCK" -n k8s.io images ls -q | grep -xF "$PAUSE_IMAGE" >/dev/null; then
   log "images: $PAUSE_IMAGE → containerd k8s.io"
   "$DOCKER" save "$PAUSE_IMAGE" | ctr --address "$CONTAINERD_SOCK" -n k8s.io images import - >/dev/null
   ctr --address "$CONTAINERD_SOCK" -n k8s.io images label "$PAUSE_IMAGE" io.cri-containerd.pinned=pinned >/dev/null 2>&1 || true

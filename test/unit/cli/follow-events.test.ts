@@ -83,6 +83,22 @@ function follow(api: FakeApi, options: { signal?: AbortSignal; reconnect?: objec
 }
 
 describe("followRun", () => {
+  it("shows the state the run settled in when the stream closed before its last state event", async () => {
+    const api = await fakeApi([
+      (res) => {
+        res.write(event("1-0", "state", { status: "DEPLOYING" }));
+        api.status = "READY";
+        res.end();
+      },
+    ]);
+    const { events, done } = follow(api);
+    expect((await done).status).toBe("READY");
+    expect(events).toEqual([
+      { kind: "state", status: "DEPLOYING" },
+      { kind: "state", status: "READY" },
+    ]);
+  });
+
   it("reconnects a dropped stream with Last-Event-ID and shows every event once", async () => {
     const api = await fakeApi([
       (res) => {
