@@ -44,7 +44,8 @@ afterAll(() => {
 describe("a local instance across Ctrl-C, a restart and down", () => {
   it("stops the API and its workers on Ctrl-C, leaving the run and the platform up", async () => {
     pressCtrlC(first);
-    expect(await first.exited).toBe(0);
+    // npm re-raises the SIGINT on itself once its child has stopped: no exit code, not a failure.
+    expect([0, null]).toContain(await first.exited);
     expect(first.output()).toContain("stopping the Run API and its workers");
     expect(readInstance(path.join(home, ".reporunner"))?.pid).toBeUndefined();
     expect(reporunnerCli(env, ["status"]).code).toBe(3);
