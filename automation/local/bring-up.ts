@@ -4,7 +4,14 @@ import * as path from "node:path";
 import { start, type RunningServer } from "../server";
 import { apiEnvironment, pulumiEnvironment, type PlatformOutputs } from "./api-environment";
 import { chooseCluster, type ClusterChoice, type MachineProbe } from "./cluster-choice";
-import { ensureHome, homeFiles, readOrCreateSecret, writeInstance, type InstanceRecord } from "./home";
+import {
+  ensureHome,
+  homeFiles,
+  readInstance,
+  readOrCreateSecret,
+  writeInstance,
+  type InstanceRecord,
+} from "./home";
 import { platformStack, upPlatform } from "./platform-stack";
 import type { Progress } from "./progress";
 import { ensureTestEnvironment } from "./testenv-cluster";
@@ -116,7 +123,11 @@ export async function bringUp(options: BringUpOptions): Promise<BroughtUp> {
     startedAt: new Date().toISOString(),
     cluster: {
       provider,
-      createdByUp: provider === "kind" || (testenv?.startedByUp ?? false),
+      // A restart finds the cluster an earlier `up` started already running: it is still `up`'s.
+      createdByUp:
+        provider === "kind" ||
+        (testenv?.startedByUp ?? false) ||
+        (readInstance(home)?.cluster.createdByUp ?? false),
       kubeconfig: kubeconfigPath,
       context: testenv?.env.KUBE_CONTEXT ?? outputs.context,
     },
