@@ -179,6 +179,9 @@ function program(env: Record<string, string>) {
           {
             ...container("crashing", image, "32Mi"),
             command: ["sh", "-c", "echo starting up; echo 'fatal: cannot reach the database' >&2; exit 3"],
+            // Without a probe the pod counts as Ready for the instant the shell runs, and a rollout
+            // check that lands in that instant succeeds: a crashing app is never ready.
+            readinessProbe: { exec: { command: ["false"] }, periodSeconds: 1 },
           },
         ],
       });
@@ -397,22 +400,21 @@ describe("the stand-in Kubernetes provider on the test cluster", () => {
 
   it("fails fast on a container in CrashLoopBackOff, with its last log lines", async () => {
     settings.crashing = true;
-    const { message, seconds } = await failingUp();
+    // Reset first: a failure here must not turn the following tests into failures too.
+    const { message, seconds } = await failingUp().finally(() => (settings.crashing = false));
     console.log(`[kubernetes-provider] CrashLoopBackOff failed after ${seconds.toFixed(1)}s`);
     expect(message).toContain("CrashLoopBackOff");
     expect(message).toContain("fatal: cannot reach the database");
     expect(seconds).toBeLessThan(120);
-    settings.crashing = false;
   });
 
   it("fails when a Job fails, with its reason and its last log lines", async () => {
     settings.failingJob = true;
-    const { message, seconds } = await failingUp();
+    const { message, seconds } = await failingUp().finally(() => (settings.failingJob = false));
     console.log(`[kubernetes-provider] failed Job failed after ${seconds.toFixed(1)}s`);
     expect(message).toContain("BackoffLimitExceeded");
     expect(message).toContain("migration failed: relation users already exists");
     expect(seconds).toBeLessThan(90);
-    settings.failingJob = false;
   });
 
   it("removes what the program no longer declares, and refresh finds nothing changed", async () => {

@@ -150,7 +150,11 @@ export async function podFailure(client: KubeClient, pod: KubeObject): Promise<s
         ? `; last exit code ${num(getPath(terminated, ["exitCode"]))}` +
           `${getString(terminated, ["reason"]) ? ` (${getString(terminated, ["reason"])})` : ""}`
         : "";
-      const logs = await client.logs(ns, name, container, 10, !crashedNow);
+      // The kubelet may restart the container between the status we read and this call: then the
+      // lines are in the other run (previous ↔ current).
+      const logs =
+        (await client.logs(ns, name, container, 10, !crashedNow)) ||
+        (await client.logs(ns, name, container, 10, crashedNow));
       return (
         `pod ${ns}/${name}: container "${container}" (image "${image}") is crash-looping (CrashLoopBackOff, ` +
         `restarted ${restarts} times${exit})` +
