@@ -82,3 +82,13 @@ export function readOrCreateSecret(file: string, generate: () => string): string
   if (mode !== 0) throw new Error(`${file} is readable by other users: run chmod 600 ${file}`);
   return fs.readFileSync(file, "utf8").trim();
 }
+
+/** Whether a process with this id exists (signal 0 checks without sending anything). */
+export function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -3,7 +3,7 @@ import IORedis from "ioredis";
 import { MongoClient } from "mongodb";
 import { start, type RunningServer } from "../server";
 import { PROJECT_DIR, withProcessEnv } from "./bring-up";
-import { homeFiles, readInstance, type InstanceRecord } from "./home";
+import { homeFiles, processAlive, readInstance, type InstanceRecord } from "./home";
 import { LocalApi } from "./local-api";
 import { destroyPlatform, platformStack } from "./platform-stack";
 import type { Progress } from "./progress";
@@ -59,7 +59,10 @@ async function destroyRuns(record: InstanceRecord, token: string, progress: Prog
   let api = new LocalApi(record.url, token);
   let inProcess: RunningServer | undefined;
   const external =
-    record.pid !== undefined && record.pid !== process.pid && alive(record.pid) && (await api.healthy());
+    record.pid !== undefined &&
+    record.pid !== process.pid &&
+    processAlive(record.pid) &&
+    (await api.healthy());
   if (!external) {
     // Nobody serves the API: run it here for the time it takes to destroy the runs.
     process.env.REPORUNNER_PORT = "0";
@@ -88,21 +91,12 @@ async function destroyRuns(record: InstanceRecord, token: string, progress: Prog
   }
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /** SIGTERM to the `npm start` process (it stops its API and workers cleanly), then wait for it. */
 async function stopProcess(pid: number, progress: Progress): Promise<void> {
   progress.detail(`stopping the Run API (pid ${pid})`);
   process.kill(pid, "SIGTERM");
   const deadline = Date.now() + 60_000;
-  while (alive(pid)) {
+  while (processAlive(pid)) {
     if (Date.now() > deadline) throw new Error(`the Run API (pid ${pid}) did not stop within 60 s`);
     await new Promise((resolve) => setTimeout(resolve, 200));
   }

@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { DEFAULT_IMAGES } from "../services/images";
-import { checkInfraServiceArgs, type InfraServiceArgs } from "../services/infra-service";
+import { checkInfraServiceArgs, checkNodePort, type InfraServiceArgs } from "../services/infra-service";
 import { serviceSize } from "../services/profile";
 import { createInfraWorkload } from "../services/workload";
 import { GATEWAY_LISTEN_PORT, gatewayCommand, gatewayNginxConf } from "./nginx-config";
@@ -31,12 +31,7 @@ export class PreviewGateway extends pulumi.ComponentResource {
     super(PREVIEW_GATEWAY_TYPE, name, {}, opts);
     checkInfraServiceArgs(args, this);
     const nodePort = args.nodePort ?? DEFAULT_PREVIEW_NODE_PORT;
-    if (!Number.isInteger(nodePort) || nodePort < 30000 || nodePort > 32767) {
-      throw new pulumi.ResourceError(
-        `nodePort must be a NodePort from 30000 to 32767, got ${nodePort}`,
-        this,
-      );
-    }
+    checkNodePort(nodePort, "nodePort", this);
     const health = { httpGet: { path: "/healthz", port: GATEWAY_LISTEN_PORT } };
     createInfraWorkload(
       name,

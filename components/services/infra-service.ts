@@ -28,6 +28,13 @@ export function checkInfraServiceArgs(args: InfraServiceArgs, self: pulumi.Resou
   }
 }
 
+/** Refuses a port outside Kubernetes' NodePort range, naming the argument. */
+export function checkNodePort(port: number, argument: string, self: pulumi.Resource): void {
+  if (!Number.isInteger(port) || port < 30000 || port > 32767) {
+    throw new pulumi.ResourceError(`${argument} must be a NodePort from 30000 to 32767, got ${port}`, self);
+  }
+}
+
 /**
  * A Secret holding a service's credentials: fixed values plus one generated password per key in
  * `generated`, each kept encrypted in the stack's state so it survives every later `up`.

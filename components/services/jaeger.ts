@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { DEFAULT_IMAGES } from "./images";
-import { checkInfraServiceArgs, type InfraServiceArgs } from "./infra-service";
+import { checkInfraServiceArgs, checkNodePort, type InfraServiceArgs } from "./infra-service";
 import { serviceSize } from "./profile";
 import { createInfraWorkload, serviceHost } from "./workload";
 
@@ -30,12 +30,7 @@ export class Jaeger extends pulumi.ComponentResource {
     super(JAEGER_TYPE, name, {}, opts);
     checkInfraServiceArgs(args, this);
     const uiNodePort = args.uiNodePort ?? DEFAULT_JAEGER_NODE_PORT;
-    if (!Number.isInteger(uiNodePort) || uiNodePort < 30000 || uiNodePort > 32767) {
-      throw new pulumi.ResourceError(
-        `uiNodePort must be a NodePort from 30000 to 32767, got ${uiNodePort}`,
-        this,
-      );
-    }
+    checkNodePort(uiNodePort, "uiNodePort", this);
     const ui = { httpGet: { path: "/", port: UI_PORT } };
     createInfraWorkload(
       name,

@@ -2,7 +2,7 @@ import { execFileSync } from "node:child_process";
 import * as path from "node:path";
 import { LocalWorkspace, type Stack } from "@pulumi/pulumi/automation";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { kubectl, PROJECT_DIR, useTestEnvironment } from "./support/testenv";
+import { kubectl, PROJECT_DIR, testClusterConfig, useTestEnvironment } from "./support/testenv";
 
 /**
  * `pulumi up` of the platform stack on the test environment's cluster (`cluster.provider: existing`).
@@ -23,15 +23,7 @@ beforeAll(async () => {
   await stack.setAllConfig({
     "reporunner:stack": { value: "platform" },
     "reporunner:infraNamespace": { value: namespace },
-    "reporunner:cluster": {
-      value: JSON.stringify({
-        provider: "existing",
-        kubeconfig: env.KUBECONFIG,
-        context: env.KUBE_CONTEXT,
-        imageLoad: "containerd",
-        containerdAddress: env.CONTAINERD_ADDRESS,
-      }),
-    },
+    "reporunner:cluster": testClusterConfig(env),
     "reporunner:services": {
       value: JSON.stringify({
         redis: { image: "reporunner-standin/redis:7" },

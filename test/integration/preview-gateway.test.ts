@@ -10,6 +10,7 @@ import {
   gitRepositoryFrom,
   kubectl,
   PROJECT_DIR,
+  testClusterConfig,
   testEnvironmentEngine,
   useTestEnvironment,
 } from "./support/testenv";
@@ -39,16 +40,7 @@ beforeAll(async () => {
     "reporunner:stack": { value: "platform" },
     "reporunner:infraNamespace": { value: namespace },
     "reporunner:previewBaseUrl": { value: base },
-    "reporunner:cluster": {
-      value: JSON.stringify({
-        provider: "existing",
-        kubeconfig: env.KUBECONFIG,
-        context: env.KUBE_CONTEXT,
-        imageLoad: "containerd",
-        containerdAddress: env.CONTAINERD_ADDRESS,
-        previewPort,
-      }),
-    },
+    "reporunner:cluster": testClusterConfig(env, { previewPort }),
     "reporunner:services": {
       value: JSON.stringify({
         redis: off,

@@ -5,7 +5,7 @@
 import { Option, type Command } from "commander";
 import { bringUp } from "../../local/bring-up";
 import type { ClusterChoice } from "../../local/cluster-choice";
-import { homeFiles, readInstance, reporunnerHome, writeInstance } from "../../local/home";
+import { homeFiles, processAlive, readInstance, reporunnerHome, writeInstance } from "../../local/home";
 import { createProgress } from "../../local/progress";
 import { commandAction, invalid } from "../command-action";
 import { type CliIO, EXIT } from "../io";
@@ -40,7 +40,7 @@ export function registerUpCommand(program: Command, io: CliIO, setExitCode: (cod
       const env = io.env ?? process.env;
       const home = reporunnerHome(env);
       const running = readInstance(home);
-      if (running?.pid && running.pid !== process.pid && alive(running.pid)) {
+      if (running?.pid && running.pid !== process.pid && processAlive(running.pid)) {
         io.stderr(`reporunner up: already running (pid ${running.pid}) at ${running.url}\n`);
         return EXIT.refused;
       }
@@ -100,15 +100,6 @@ function parsePort(value: string): number {
 function defaultPort(io: CliIO): number {
   const fromEnv = (io.env ?? process.env).REPORUNNER_PORT;
   return fromEnv && /^\d+$/.test(fromEnv) ? Number(fromEnv) : 8080;
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /** Resolves on Ctrl-C or SIGTERM (what `down` sends). */

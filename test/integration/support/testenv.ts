@@ -110,6 +110,20 @@ export function objectsLabelled(selector: string): string[] {
 
 export const FIXTURES = path.join(PROJECT_DIR, "test", "fixtures");
 
+/** A platform stack's `reporunner:cluster` for the test cluster: `existing`, images into its containerd. */
+export function testClusterConfig(env: Record<string, string>, extra: Record<string, unknown> = {}) {
+  return {
+    value: JSON.stringify({
+      provider: "existing",
+      kubeconfig: env.KUBECONFIG,
+      context: env.KUBE_CONTEXT,
+      imageLoad: "containerd",
+      containerdAddress: env.CONTAINERD_ADDRESS,
+      ...extra,
+    }),
+  };
+}
+
 /**
  * The real engine aimed at the test cluster: images go into its containerd, previews are reached on
  * 127.0.0.1, runs are checked out into a fresh folder. `target` and `pulumiEnv` entries override.
