@@ -6,25 +6,27 @@
 #      unless it was already running before (then it is left as it was).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
+# Node 24 LTS first on PATH (fetched once from the npm registry when the machine's node is older).
+source scripts/node-env.sh
 
 started=$SECONDS
 phase() { printf '\n[npm test %4ss] %s\n' "$((SECONDS - started))" "$*"; }
 
 phase "dependencies"
-bash testenv/ensure-deps.sh
+bash scripts/ensure-deps.sh
 phase "lint and type check"
 npm run --silent lint
 phase "unit tests"
 npx vitest run --project unit
 
 phase "test environment: setup"
-bash testenv/setup.sh
-if bash testenv/env/status.sh >/dev/null 2>&1; then
+bash builtin-cluster/setup.sh
+if bash builtin-cluster/env/status.sh >/dev/null 2>&1; then
   phase "test environment: already up, kept"
 else
   phase "test environment: up"
-  trap 'phase "test environment: down"; bash testenv/env/down.sh' EXIT
-  bash testenv/env/up.sh
+  trap 'phase "test environment: down"; bash builtin-cluster/env/down.sh' EXIT
+  bash builtin-cluster/env/up.sh
 fi
 phase "integration tests"
 npx vitest run --project integration

@@ -9,7 +9,7 @@ import { runStreaming } from "./run-script";
  * started it: `down` stops only an environment that `up` started.
  */
 export interface TestEnvironment {
-  /** `.testenv/env`: KUBECONFIG, KUBE_CONTEXT, CONTAINERD_ADDRESS, REDIS_URL, MONGODB_URL, PATH, … */
+  /** `.builtin-cluster/env`: KUBECONFIG, KUBE_CONTEXT, CONTAINERD_ADDRESS, REDIS_URL, MONGODB_URL, PATH, … */
   readonly env: Readonly<Record<string, string>>;
   readonly startedByUp: boolean;
 }
@@ -31,7 +31,7 @@ export async function ensureTestEnvironment(
     runStreaming("bash", [path.join(projectDir, "testenv", script)], { cwd: projectDir, onLine });
   await bash("setup.sh");
   const wasRunning = testEnvironmentRunning(projectDir);
-  // Idempotent: keeps what runs and (re)writes .testenv/env.
+  // Idempotent: keeps what runs and (re)writes .builtin-cluster/env.
   await bash(path.join("env", "up.sh"));
   // The stand-in images of the preview gateway and Redis (no image can be pulled on this machine).
   await bash(path.join("images", "build-standins.sh"));
@@ -45,9 +45,9 @@ export async function stopTestEnvironment(projectDir: string, onLine: (line: str
   });
 }
 
-/** `.testenv/env` as a record (KEY=VALUE lines, `#` comments). */
+/** `.builtin-cluster/env` as a record (KEY=VALUE lines, `#` comments). */
 export function readTestEnvironmentFile(projectDir: string): Record<string, string> {
-  const file = path.join(projectDir, ".testenv", "env");
+  const file = path.join(projectDir, ".builtin-cluster.env");
   const env: Record<string, string> = {};
   for (const line of fs.readFileSync(file, "utf8").split("\n")) {
     const match = /^([A-Z_][A-Z0-9_]*)=(.*)$/.exec(line);

@@ -128,7 +128,7 @@ export async function startRedis(): Promise<TestService> {
 export function ferretdbBinary(): string {
   const candidates: string[] = [];
   if (process.env.FERRETDB_BIN) candidates.push(process.env.FERRETDB_BIN);
-  const pointer = join(TOOLCHAIN, "testenv-paths", "ferretdb");
+  const pointer = join(TOOLCHAIN, "builtin-cluster-paths", "ferretdb");
   if (existsSync(pointer)) candidates.push(join(readFileSync(pointer, "utf8").trim(), "bin", "ferretdb"));
   if (existsSync(TOOLCHAIN)) {
     const dirs = readdirSync(TOOLCHAIN)

@@ -3,7 +3,7 @@
 # programs Debian ships, and loads them into the cluster: `reporunner-standin/redis:7` and
 # `reporunner-standin/nginx:1` (the preview gateway).
 # Used by the platform stack's integration test; idempotent (an existing image is kept).
-source "$(dirname "${BASH_SOURCE[0]}")/../env/common.sh"
+source "$(dirname "${BASH_SOURCE[0]}")/../../builtin-cluster/env/common.sh"
 export DOCKER_HOST="${DOCKER_HOST:-unix://$DOCKER_SOCK}"
 DOCKER=/usr/bin/docker
 
@@ -31,13 +31,13 @@ build_standin() {
   if ! $DOCKER image inspect "$image" >/dev/null 2>&1; then
     local context
     context=$(mktemp -d)
-    cp "$TESTENV_DIR/images/$folder/"* "$context/"
+    cp "$PROJECT_DIR/testenv/images/$folder/"* "$context/"
     copy_with_libs "$context/rootfs" "$@"
     $DOCKER build -q -t "$image" "$context" >/dev/null
     rm -rf "$context"
     log "built $image"
   fi
-  bash "$TESTENV_DIR/env/load-image.sh" "$image"
+  bash "$CLUSTER_DIR/env/load-image.sh" "$image"
 }
 
 build_standin reporunner-standin/redis:7 redis /usr/bin/redis-server /usr/bin/redis-cli

@@ -1,4 +1,4 @@
-// Smoke test of the Pulumi engine that testenv/build/10-pulumi.sh builds, with no network and a throwaway
+// Smoke test of the Pulumi engine that builtin-cluster/build/10-pulumi.sh builds, with no network and a throwaway
 // PULUMI_HOME and file backend. Run it by hand: node testenv/smoke/pulumi-smoke.mjs
 //   1. inline program (Automation API, program in this process): a command.local.Command echoes a line;
 //      up, check the output, check the provider version the engine used, destroy, remove the stack.

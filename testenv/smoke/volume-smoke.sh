@@ -7,7 +7,7 @@
 #   of it worked.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-env_file="$here/../../.testenv/env"
+env_file="$here/../../.builtin-cluster/env"
 [[ -f $env_file ]] || { echo "no $env_file: run npm run env:up" >&2; exit 1; }
 set -a
 # shellcheck disable=SC1090

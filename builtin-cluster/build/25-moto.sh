@@ -17,4 +17,4 @@ fi
 "$out/venv/bin/python3" -c 'import moto; print("moto", moto.__version__)' >&2
 log "moto server: $out/venv/bin/moto_server"
 # env/up.sh finds this build through this pointer.
-mkdir -p "$TOOLCHAIN_ROOT/testenv-paths" && printf '%s\n' "$out" > "$TOOLCHAIN_ROOT/testenv-paths/moto"
+mkdir -p "$TOOLCHAIN_ROOT/builtin-cluster-paths" && printf '%s\n' "$out" > "$TOOLCHAIN_ROOT/builtin-cluster-paths/moto"

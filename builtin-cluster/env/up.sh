@@ -4,7 +4,7 @@
 #   scheduler, containerd (CRI, runc, cgroupfs), dockerd, kubelet, kube-proxy (iptables), CoreDNS,
 #   a TLS+htpasswd registry, redis, FerretDB (MongoDB wire protocol), moto (AWS APIs), and a hostPath
 #   volume provisioner (default StorageClass "standard").
-# Idempotent: parts already running are kept. Writes $PROJECT_DIR/.testenv/env (KEY=VALUE lines).
+# Idempotent: parts already running are kept. Writes $PROJECT_DIR/.builtin-cluster/env (KEY=VALUE lines).
 # Needs root (network devices, iptables, mounts) and a built toolchain (npm run setup).
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
@@ -485,10 +485,10 @@ wait_for moto 60 curl -fsS -o /dev/null "http://127.0.0.1:$MOTO_PORT/moto-api/"
 # PATH for consumers: our kubectl first, without the node_modules/.bin folders npm run adds.
 path_line="$KBIN:$(tr ':' '\n' <<<"$PATH" | grep -vE '/node_modules/\.bin$|node-gyp-bin' | grep -vxF "$KBIN" | paste -sd:)"
 pulumi_lines=""
-if [[ -f $TESTENV_DIR/pulumi-env.sh ]]; then
+if [[ -f $CLUSTER_DIR/pulumi-env.sh ]]; then
   # shellcheck disable=SC1091
   pulumi_lines=$(env -i HOME="$HOME" PATH="$path_line" REPORUNNER_CACHE="${REPORUNNER_CACHE:-}" bash -c \
-    "source '$TESTENV_DIR/pulumi-env.sh' >/dev/null 2>&1; env" | grep -E '^(PATH|PULUMI_[A-Z_]+)=' || true)
+    "source '$CLUSTER_DIR/pulumi-env.sh' >/dev/null 2>&1; env" | grep -E '^(PATH|PULUMI_[A-Z_]+)=' || true)
   p=$(sed -n 's/^PATH=//p' <<<"$pulumi_lines")
   [[ -z $p ]] || path_line=$p
   pulumi_lines=$(grep -v '^PATH=' <<<"$pulumi_lines" || true)
@@ -497,7 +497,7 @@ tmp_env="$ENV_FILE.tmp.$$"
 (
   umask 077
   cat >"$tmp_env" <<EOF
-# Written by testenv/env/up.sh at $(date -u +%Y-%m-%dT%H:%M:%SZ). KEY=VALUE, no quoting, no export.
+# Written by builtin-cluster/env/up.sh at $(date -u +%Y-%m-%dT%H:%M:%SZ). KEY=VALUE, no quoting, no export.
 TESTENV_STATE=$STATE
 KUBECONFIG=$ADMIN_KUBECONFIG
 KUBE_CONTEXT=reporunner-testenv
@@ -521,7 +521,7 @@ DOCKER_BUILDKIT=0
 IMAGE_LOAD=containerd
 CONTAINERD_ADDRESS=$CONTAINERD_SOCK
 CONTAINERD_NAMESPACE=k8s.io
-LOAD_IMAGE=$TESTENV_DIR/env/load-image.sh
+LOAD_IMAGE=$CLUSTER_DIR/env/load-image.sh
 PULUMI_HOME=$STATE/pulumi-home
 PULUMI_BACKEND_URL=file://$STATE/pulumi-state
 PULUMI_CONFIG_PASSPHRASE=$PULUMI_PASSPHRASE

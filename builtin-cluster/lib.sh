@@ -2,10 +2,10 @@
 # Shared helpers for the test-environment scripts: where things live, and a timed step runner.
 set -euo pipefail
 
-TESTENV_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-PROJECT_DIR="$(cd "$TESTENV_DIR/.." && pwd)"
+CLUSTER_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+PROJECT_DIR="$(cd "$CLUSTER_DIR/.." && pwd)"
 # shellcheck source=versions.env
-source "$TESTENV_DIR/versions.env"
+source "$CLUSTER_DIR/versions.env"
 
 REPORUNNER_CACHE="${REPORUNNER_CACHE:-$HOME/.cache/reporunner}"
 TOOLCHAIN_ROOT="$REPORUNNER_CACHE/toolchain"
@@ -14,7 +14,7 @@ export GOCACHE="${GOCACHE:-$REPORUNNER_CACHE/go/build}"
 export GOFLAGS="${GOFLAGS:--trimpath}"
 export GOTOOLCHAIN=local
 
-log() { printf '[testenv %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
+log() { printf '[builtin-cluster %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 die() { log "error: $*"; exit 1; }
 
 # cache_dir NAME KEY... → a folder for one build, keyed by the versions (and build script) it depends on.

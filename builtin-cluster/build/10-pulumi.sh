@@ -8,7 +8,7 @@
 # host are built first, so they are usable while the rest builds.
 source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
 
-GO_DIR="$TESTENV_DIR/go"
+GO_DIR="$CLUSTER_DIR/go"
 BIN_DIR="$TOOLCHAIN_ROOT/pulumi/bin"
 VERSION_VAR=github.com/pulumi/pulumi/sdk/v3/go/common/version.Version
 mkdir -p "$BIN_DIR"
@@ -69,7 +69,7 @@ log "Pulumi engine in $BIN_DIR: $(ls "$BIN_DIR" | tr '\n' ' ')(pulumi $("$BIN_DI
 
 # Smoke test (about 10s): Automation API up/destroy of a command.local.Command, inline and from a program on disk.
 if [[ -d "$PROJECT_DIR/node_modules/@pulumi/command" ]]; then
-  step pulumi-smoke node "$TESTENV_DIR/smoke/pulumi-smoke.mjs" >&2
+  step pulumi-smoke node "$PROJECT_DIR/testenv/smoke/pulumi-smoke.mjs" >&2
 else
   log "warning: node_modules not installed, skipping testenv/smoke/pulumi-smoke.mjs"
 fi

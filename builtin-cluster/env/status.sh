@@ -4,7 +4,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 set +e
 kcfg="$KCFG/admin.kubeconfig"
 KUBECTL=kubectl
-[[ -f $TOOLCHAIN_ROOT/testenv-paths/kubernetes ]] && KUBECTL="$(cat "$TOOLCHAIN_ROOT/testenv-paths/kubernetes")/bin/kubectl"
+[[ -f $TOOLCHAIN_ROOT/builtin-cluster-paths/kubernetes ]] && KUBECTL="$(cat "$TOOLCHAIN_ROOT/builtin-cluster-paths/kubernetes")/bin/kubectl"
 pw=$(cat "$SECRETS/registry-password" 2>/dev/null)
 check() {
   case $1 in

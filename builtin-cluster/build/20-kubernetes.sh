@@ -3,7 +3,7 @@
 # kubelet, kube-proxy, kubectl) from the k8s.io/kubernetes Go module, in one shared `go build`.
 source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
 
-mod="$TESTENV_DIR/go/kubernetes"
+mod="$CLUSTER_DIR/go/kubernetes"
 # Keyed by the version, the module files and the build recipe (bump recipe= when the go build line changes).
 recipe=1
 out=$(cache_dir kubernetes "$KUBERNETES_VERSION" "$(cat "$mod/go.mod" "$mod/go.sum" | sha256sum)" "recipe=$recipe")
@@ -29,4 +29,4 @@ fi
 log "$("$out/bin/kube-apiserver" --version || true)"
 log "kubernetes binaries in $out/bin: ${cmds[*]}"
 # env/up.sh finds this build through this pointer.
-mkdir -p "$TOOLCHAIN_ROOT/testenv-paths" && printf '%s\n' "$out" > "$TOOLCHAIN_ROOT/testenv-paths/kubernetes"
+mkdir -p "$TOOLCHAIN_ROOT/builtin-cluster-paths" && printf '%s\n' "$out" > "$TOOLCHAIN_ROOT/builtin-cluster-paths/kubernetes"

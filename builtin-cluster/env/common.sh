@@ -9,7 +9,7 @@ LOGS="$STATE/logs"
 PKI="$STATE/pki"
 KCFG="$STATE/kubeconfigs"
 SECRETS="$STATE/secrets"
-ENV_FILE="$PROJECT_DIR/.testenv/env"
+ENV_FILE="$PROJECT_DIR/.builtin-cluster/env"
 
 # The node: a bridge this environment creates; its address is the node's InternalIP. Pods get
 # addresses on it; nothing on it is routed anywhere else (see the egress guard in up.sh).
@@ -39,7 +39,7 @@ PAUSE_IMAGE=localhost/reporunner/pause:3.10
 
 # tool_dir NAME → the cache folder a build/2*.sh script built (it writes a pointer file).
 tool_dir() {
-  local f="$TOOLCHAIN_ROOT/testenv-paths/$1"
+  local f="$TOOLCHAIN_ROOT/builtin-cluster-paths/$1"
   [[ -f $f && -d $(cat "$f") ]] || die "$1 is not built: run 'npm run setup' first"
   cat "$f"
 }

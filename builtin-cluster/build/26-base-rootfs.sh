@@ -83,4 +83,4 @@ fi
 ls -la "$out"/*.tar >&2
 log "base rootfs tarballs in $out"
 # env/up.sh finds this build through this pointer.
-mkdir -p "$TOOLCHAIN_ROOT/testenv-paths" && printf '%s\n' "$out" > "$TOOLCHAIN_ROOT/testenv-paths/base-rootfs"
+mkdir -p "$TOOLCHAIN_ROOT/builtin-cluster-paths" && printf '%s\n' "$out" > "$TOOLCHAIN_ROOT/builtin-cluster-paths/base-rootfs"

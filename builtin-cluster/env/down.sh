@@ -7,7 +7,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 [[ $(id -u) == 0 ]] || die "needs root"
 t0=$SECONDS
 KBIN=""
-[[ -f $TOOLCHAIN_ROOT/testenv-paths/kubernetes ]] && KBIN="$(cat "$TOOLCHAIN_ROOT/testenv-paths/kubernetes")/bin"
+[[ -f $TOOLCHAIN_ROOT/builtin-cluster-paths/kubernetes ]] && KBIN="$(cat "$TOOLCHAIN_ROOT/builtin-cluster-paths/kubernetes")/bin"
 ctr_() { ctr --address "$CONTAINERD_SOCK" "$@"; }
 
 # 1. No new pods: the kubelet goes first.

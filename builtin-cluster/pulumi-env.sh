@@ -1,5 +1,5 @@
 # Environment for running the Pulumi engine that build/10-pulumi.sh builds. Source it from bash:
-#   source testenv/pulumi-env.sh
+#   source builtin-cluster/pulumi-env.sh
 # It puts the engine and @pulumi/pulumi's dynamic-provider shim on PATH and turns off every network call the
 # CLI would make on its own. It chooses no backend and no passphrase: set PULUMI_BACKEND_URL (for example
 # file://DIR) and PULUMI_CONFIG_PASSPHRASE yourself.

@@ -2,7 +2,7 @@
 # FerretDB v1 (MongoDB wire protocol on SQLite) from the github.com/FerretDB/FerretDB Go module.
 source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
 
-mod="$TESTENV_DIR/go/ferretdb"
+mod="$CLUSTER_DIR/go/ferretdb"
 out=$(cache_dir ferretdb "$FERRETDB_VERSION" "$(cat "$mod"/go.* "$mod"/*.go "${BASH_SOURCE[0]}" | sha256sum)")
 grep -q "github.com/FerretDB/FerretDB $FERRETDB_VERSION" "$mod/go.mod" || die "go/ferretdb/go.mod does not require FerretDB $FERRETDB_VERSION"
 if [[ -x "$out/bin/ferretdb" ]]; then
@@ -15,4 +15,4 @@ else
 fi
 log "ferretdb in $out/bin/ferretdb"
 # env/up.sh finds this build through this pointer.
-mkdir -p "$TOOLCHAIN_ROOT/testenv-paths" && printf '%s\n' "$out" > "$TOOLCHAIN_ROOT/testenv-paths/ferretdb"
+mkdir -p "$TOOLCHAIN_ROOT/builtin-cluster-paths" && printf '%s\n' "$out" > "$TOOLCHAIN_ROOT/builtin-cluster-paths/ferretdb"

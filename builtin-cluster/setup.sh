@@ -5,7 +5,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 total=$SECONDS
 mkdir -p "$TOOLCHAIN_ROOT"
-for script in "$TESTENV_DIR"/build/*.sh; do
+for script in "$CLUSTER_DIR"/build/*.sh; do
   step "$(basename "$script" .sh)" bash "$script"
 done
 log "setup done in $((SECONDS - total))s; toolchain under $TOOLCHAIN_ROOT"
