@@ -210,6 +210,8 @@ export class RunService {
     if (!["READY", "FAILED", "CANCELLED"].includes(run.status)) {
       throw conflict("not_redeployable", `a run in state ${run.status} cannot be redeployed`);
     }
+    // The policy may have tightened and the host's DNS may have moved since the run was created.
+    await checkRepoUrl(run.repoUrl, this.deps.urlPolicy, this.deps.resolver);
     const at = this.now();
     const moved = await this.deps.store.transition(id, "QUEUED", {
       from: ["READY", "FAILED", "CANCELLED"],
