@@ -26,7 +26,9 @@ import {
 import { engineOptionsFromEnv } from "./engine-config";
 import { CheckoutError, checkoutSource } from "./source-checkout";
 import { clearStaleLock } from "./stale-lock";
+import { watchRollout } from "./rollout-watch";
 import { workspaceBackend } from "./workspace-backend";
+import type { WorkloadFailure } from "./workload-failures";
 
 /** Where runs go: the platform's cluster, as the platform stack's outputs describe it. */
 export interface RunTarget {
@@ -130,17 +132,43 @@ export class PulumiRunEngine implements RunEngine {
       const diagnostic = event.diagnosticEvent;
       if (diagnostic?.severity === "error") diagnostics.push(diagnostic.message);
     };
+    // The provider waits out its rollout timeout on pods that can never start; the watch sees them fail
+    // and cancels the update (SIGINT to the CLI, which cancels the provider's waits).
+    let workloadFailure: WorkloadFailure | undefined;
+    const cancelUpdate = new AbortController();
+    const forwardAbort = () => cancelUpdate.abort();
+    signal?.addEventListener("abort", forwardAbort);
+    const watch = watchRollout({
+      kubeconfig: target.kubeconfig,
+      kubeContext: target.kubeContext,
+      namespace: stackName(request.runId),
+      onFailure: (failure) => {
+        workloadFailure = failure;
+        listener.output(`stopping: ${failure.reason.split("\n")[0]}`);
+        cancelUpdate.abort();
+      },
+    });
     let outputs: Record<string, { value: unknown }>;
     try {
-      const result = await stack.up({ onOutput: (text) => emitLines(text, listener), onEvent, signal });
+      const result = await stack.up({
+        onOutput: (text) => emitLines(text, listener),
+        onEvent,
+        signal: cancelUpdate.signal,
+      });
       outputs = result.outputs;
     } catch (error) {
+      if (workloadFailure) {
+        throw new EngineFailure(workloadFailure.reason, workloadFailure.kind, { cause: error });
+      }
       if (signal?.aborted) throw new EngineFailure("the run was cancelled", "cancelled", { cause: error });
       if (error instanceof ConcurrentUpdateError) {
         throw new EngineFailure("another update of this run is in progress", "conflict", { cause: error });
       }
       const { reason, kind } = failureReason(diagnostics);
       throw new EngineFailure(reason, kind, { cause: error });
+    } finally {
+      watch.stop();
+      signal?.removeEventListener("abort", forwardAbort);
     }
 
     const previewUrls = (outputs.previewUrls?.value ?? {}) as Record<string, string>;

@@ -55,15 +55,7 @@ command="$GO_DIR/pulumi-resource-command"
 requires "$command" github.com/pulumi/pulumi/sdk/v3 "$PULUMI_VERSION"
 build pulumi-resource-command "$command" . "-X main.Version=$PULUMI_COMMAND_VERSION"
 
-# The Kubernetes provider's module is not served by the Go module proxy here (403): build/15-kubernetes-provider.sh
-# installs our stand-in instead. Say when upstream becomes available.
-k8s_module=github.com/pulumi/pulumi-kubernetes/provider/v4
-if (cd /tmp && go mod download -json "$k8s_module@$PULUMI_KUBERNETES_MODULE" >/dev/null 2>&1); then
-  log "warning: $k8s_module@$PULUMI_KUBERNETES_MODULE is now served, but building it is not scripted yet"
-else
-  log "note: $k8s_module@$PULUMI_KUBERNETES_MODULE is not served by the Go module proxy:" \
-    "pulumi-resource-kubernetes is the stand-in from build/15-kubernetes-provider.sh"
-fi
+# pulumi-resource-kubernetes, the official provider, is built by 15-kubernetes-provider.sh (it takes longest).
 
 log "Pulumi engine in $BIN_DIR: $(ls "$BIN_DIR" | tr '\n' ' ')(pulumi $("$BIN_DIR/pulumi" version))"
 

@@ -49,4 +49,15 @@ for p in /proc/[0-9]*; do
 done
 printf '%-24s %-8s %-10s %s\n' "shims+pod processes" - "$((shim_kb / 1024))M" ""
 echo "total RSS: $(((total_kb + shim_kb) / 1024)) MiB; state: $STATE; env file: $([[ -f $ENV_FILE ]] && echo "$ENV_FILE" || echo none)"
+# The Pulumi plugins the engine runs (on PATH from $TOOLCHAIN_ROOT/pulumi/bin): the binary and its version.
+for plugin in "$TOOLCHAIN_ROOT"/pulumi/bin/pulumi-resource-*; do
+  [[ -e $plugin ]] || continue
+  name=$(basename "$plugin")
+  case $name in
+  pulumi-resource-kubernetes) version=$PULUMI_KUBERNETES_VERSION what="official provider" ;;
+  pulumi-resource-command) version=$PULUMI_COMMAND_VERSION what="stand-in" ;;
+  *) version=? what="" ;;
+  esac
+  printf 'plugin %-28s %-40s %s → %s\n' "$name" "$version" "$what" "$(readlink -f "$plugin")"
+done
 exit $bad

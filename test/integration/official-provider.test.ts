@@ -1,16 +1,20 @@
 import { execFileSync } from "node:child_process";
+import { readFileSync, realpathSync } from "node:fs";
 import * as path from "node:path";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { LocalWorkspace, type EngineEvent, type Stack } from "@pulumi/pulumi/automation";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { bodyOf, eventually, FIXTURES, kubectl, useTestEnvironment } from "./support/testenv";
+import { watchRollout } from "../../automation/engine/rollout-watch";
+import type { WorkloadFailure } from "../../automation/engine/workload-failures";
+import { bodyOf, eventually, FIXTURES, kubectl, PROJECT_DIR, useTestEnvironment } from "./support/testenv";
 
 /**
- * The test environment's stand-in Kubernetes provider (testenv/kubernetes-provider) under the real engine:
- * an inline program deploys a namespace, a ConfigMap, a Secret, a Job, a Deployment of a locally built image
- * and a NodePort Service; updates them; fails fast on a missing image, an exceeded ResourceQuota and a
- * PodSecurity violation; refreshes; destroys.
+ * The official Kubernetes provider (pulumi-resource-kubernetes, built by builtin-cluster/build/15-*) under the
+ * real engine on the built-in cluster: an inline program deploys a namespace, a ConfigMap, a Secret, a Job, a
+ * Deployment of a locally built image and a NodePort Service; updates them; refreshes; destroys. The failures
+ * the provider would only time out on (a missing image, an exceeded ResourceQuota, a PodSecurity violation, a
+ * crash loop, a failed Job) fail within seconds, named, through the engine's rollout watch.
  */
 const suffix = Date.now().toString(36);
 const namespace = `kp-${suffix}`;
@@ -245,13 +249,25 @@ async function up() {
 /** Runs `up` expecting it to fail; returns the error's text and how long it took. */
 async function failingUp(): Promise<{ message: string; seconds: number }> {
   const started = Date.now();
+  const cancel = new AbortController();
+  let cause: WorkloadFailure | undefined;
+  const watch = watchRollout({
+    kubeconfig: readFileSync(environment.KUBECONFIG, "utf8"),
+    kubeContext: environment.KUBE_CONTEXT,
+    namespace,
+    onFailure: (failure) => {
+      cause = failure;
+      cancel.abort();
+    },
+  });
   try {
-    await stack.up({ onEvent: (e) => events.push(e) });
+    await stack.up({ onEvent: (e) => events.push(e), signal: cancel.signal });
   } catch (error) {
-    const message = (error as Error).message;
-    const start = message.indexOf("Diagnostics:");
-    console.log(`[kubernetes-provider] up failed:\n${message.slice(start, start + 1500)}`);
+    const message = cause?.reason ?? (error as Error).message;
+    console.log(`[official-provider] up failed:\n${message.slice(0, 1500)}`);
     return { message, seconds: (Date.now() - started) / 1000 };
+  } finally {
+    watch.stop();
   }
   throw new Error("up succeeded, but it should have failed");
 }
@@ -267,15 +283,23 @@ const readyPods = () =>
       p.status.conditions?.some((c) => c.type === "Ready" && c.status === "True"),
   );
 
+let environment: Record<string, string>;
+
+/** builtin-cluster/versions.env as a record: what the toolchain was built from. */
+function versionsEnv(): Record<string, string> {
+  const text = readFileSync(path.join(PROJECT_DIR, "builtin-cluster", "versions.env"), "utf8");
+  return Object.fromEntries([...text.matchAll(/^([A-Z_]+)=(\S+)$/gm)].map((m) => [m[1], m[2]]));
+}
+
 beforeAll(async () => {
-  const env = useTestEnvironment();
+  const env = (environment = useTestEnvironment());
   execFileSync("docker", ["build", "-q", "-t", image, path.join(FIXTURES, "repos", "hello-dockerfile")], {
     stdio: "pipe",
   });
   execFileSync(env.LOAD_IMAGE, [image], { stdio: "pipe" });
   stack = await LocalWorkspace.createOrSelectStack({
     stackName: `kp-${suffix}`,
-    projectName: "reporunner-kubernetes-provider-test",
+    projectName: "reporunner-official-provider-test",
     program: program(env),
   });
 });
@@ -286,14 +310,14 @@ afterAll(async () => {
   await stack.workspace.removeStack(stack.name).catch(() => undefined);
 });
 
-describe("the stand-in Kubernetes provider on the test cluster", () => {
+describe("the official Kubernetes provider on the built-in cluster", () => {
   let outputs: Record<string, { value: unknown; secret: boolean }>;
 
   it("deploys a namespace, a ConfigMap, a Secret, a Job, a Deployment and a NodePort Service", async () => {
     const preview = await stack.preview();
     expect(preview.changeSummary.create).toBeGreaterThanOrEqual(9);
     const { result, seconds } = await up();
-    console.log(`[kubernetes-provider] first up: ${seconds.toFixed(1)}s`);
+    console.log(`[official-provider] first up: ${seconds.toFixed(1)}s`);
     expect(result.summary.result).toBe("succeeded");
     outputs = result.outputs;
 
@@ -315,11 +339,25 @@ describe("the stand-in Kubernetes provider on the test cluster", () => {
     expect(sts.status.readyReplicas).toBe(1);
   });
 
-  it("reports version 4.32.0 and keeps Secret data secret", async () => {
+  it("runs the official provider binary, reporting the version it was built as, and keeps Secret data secret", async () => {
     const state = await stack.exportStack();
     const resources = state.deployment.resources as { type: string; inputs?: any; outputs?: any }[];
+    // The engine records each plugin it loaded: its path and the version the plugin itself reported.
+    const plugins = (state.deployment.manifest?.plugins ?? []) as {
+      name: string;
+      path?: string;
+      version?: string;
+    }[];
+    const kubernetes = plugins.filter((p) => p.name === "kubernetes");
+    expect(kubernetes).toHaveLength(1);
+    expect(kubernetes[0].version).toBe(versionsEnv().PULUMI_KUBERNETES_VERSION);
+    const binary = realpathSync(kubernetes[0].path!);
+    expect(binary).toMatch(/\/kubernetes-provider-[0-9a-f]{12}\/bin\/pulumi-resource-kubernetes$/);
+    expect(readFileSync(binary).subarray(0, 4).toString("latin1")).toBe("\x7fELF");
     const providers = resources.filter((r) => r.type === "pulumi:providers:kubernetes");
-    expect(providers.map((r) => r.inputs?.version ?? r.outputs?.version)).toEqual(["4.32.0"]);
+    expect(providers.map((r) => r.inputs?.version)).toEqual([
+      versionsEnv().PULUMI_KUBERNETES_VERSION.split("-")[0],
+    ]);
     // exportStack shows secrets decrypted, still marked as secrets ("plaintext" next to the signature key).
     const secretSig = "4dabf18193072939515e22adb298388d";
     const secret = resources.find((r) => r.type === "kubernetes:core/v1:Secret");
@@ -340,7 +378,7 @@ describe("the stand-in Kubernetes provider on the test cluster", () => {
     const preview = await stack.preview();
     expect(preview.changeSummary).toMatchObject({ replace: 1, update: 1 });
     const { result, seconds } = await up();
-    console.log(`[kubernetes-provider] update: ${seconds.toFixed(1)}s`);
+    console.log(`[official-provider] update: ${seconds.toFixed(1)}s`);
     expect(result.summary.result).toBe("succeeded");
     const newName = String(result.outputs.configMapName.value);
     expect(newName).not.toBe(outputs.configMapName.value);
@@ -370,7 +408,7 @@ describe("the stand-in Kubernetes provider on the test cluster", () => {
   it("fails fast, naming the image, when a Deployment's image is not on the node", async () => {
     settings.broken = true;
     const { message, seconds } = await failingUp();
-    console.log(`[kubernetes-provider] missing image failed after ${seconds.toFixed(1)}s`);
+    console.log(`[official-provider] missing image failed after ${seconds.toFixed(1)}s`);
     expect(message).toContain(missingImage);
     expect(message).toContain("ErrImageNeverPull");
     expect(seconds).toBeLessThan(90);
@@ -383,7 +421,7 @@ describe("the stand-in Kubernetes provider on the test cluster", () => {
   it("fails fast, naming the quota, when pods exceed a ResourceQuota", async () => {
     settings.greedy = true;
     const { message, seconds } = await failingUp();
-    console.log(`[kubernetes-provider] over quota failed after ${seconds.toFixed(1)}s`);
+    console.log(`[official-provider] over quota failed after ${seconds.toFixed(1)}s`);
     expect(message).toMatch(/exceeded quota: run-quota/);
     expect(seconds).toBeLessThan(90);
     settings.greedy = false;
@@ -392,7 +430,7 @@ describe("the stand-in Kubernetes provider on the test cluster", () => {
   it("fails fast on a PodSecurity violation", async () => {
     settings.restricted = true;
     const { message, seconds } = await failingUp();
-    console.log(`[kubernetes-provider] PodSecurity failed after ${seconds.toFixed(1)}s`);
+    console.log(`[official-provider] PodSecurity failed after ${seconds.toFixed(1)}s`);
     expect(message).toContain("violates PodSecurity");
     expect(seconds).toBeLessThan(90);
     settings.restricted = false;
@@ -402,7 +440,7 @@ describe("the stand-in Kubernetes provider on the test cluster", () => {
     settings.crashing = true;
     // Reset first: a failure here must not turn the following tests into failures too.
     const { message, seconds } = await failingUp().finally(() => (settings.crashing = false));
-    console.log(`[kubernetes-provider] CrashLoopBackOff failed after ${seconds.toFixed(1)}s`);
+    console.log(`[official-provider] CrashLoopBackOff failed after ${seconds.toFixed(1)}s`);
     expect(message).toContain("CrashLoopBackOff");
     expect(message).toContain("fatal: cannot reach the database");
     expect(seconds).toBeLessThan(120);
@@ -411,7 +449,7 @@ describe("the stand-in Kubernetes provider on the test cluster", () => {
   it("fails when a Job fails, with its reason and its last log lines", async () => {
     settings.failingJob = true;
     const { message, seconds } = await failingUp().finally(() => (settings.failingJob = false));
-    console.log(`[kubernetes-provider] failed Job failed after ${seconds.toFixed(1)}s`);
+    console.log(`[official-provider] failed Job failed after ${seconds.toFixed(1)}s`);
     expect(message).toContain("BackoffLimitExceeded");
     expect(message).toContain("migration failed: relation users already exists");
     expect(seconds).toBeLessThan(90);
@@ -443,7 +481,7 @@ describe("the stand-in Kubernetes provider on the test cluster", () => {
       (e: Error) => e,
     );
     const seconds = (Date.now() - started) / 1000;
-    console.log(`[kubernetes-provider] destroy of a held namespace failed after ${seconds.toFixed(1)}s`);
+    console.log(`[official-provider] destroy of a held namespace failed after ${seconds.toFixed(1)}s`);
     expect(error?.message).toContain("configmaps/held (finalizers: example.com/hold)");
     kubectl([
       "patch",
@@ -461,78 +499,11 @@ describe("the stand-in Kubernetes provider on the test cluster", () => {
     const started = Date.now();
     await stack.destroy();
     destroyed = true;
-    console.log(`[kubernetes-provider] destroy: ${((Date.now() - started) / 1000).toFixed(1)}s`);
+    console.log(`[official-provider] destroy: ${((Date.now() - started) / 1000).toFixed(1)}s`);
     expect(kubectl(["get", "namespaces", "-o", "name"])).not.toContain(`namespace/${namespace}`);
     const state = await stack.exportStack();
     expect(state.deployment.resources ?? []).toEqual([]);
     const statusLines = events.filter((e) => e.diagnosticEvent?.ephemeral).length;
-    console.log(`[kubernetes-provider] ${statusLines} progress lines from the provider`);
-  });
-});
-
-describe("the stand-in provider's logic, called directly", () => {
-  const urn = "urn:pulumi:s::p::kubernetes:apps/v1:Deployment::web";
-  const type = "kubernetes:apps/v1:Deployment";
-  const load = async () => {
-    const { KubernetesProvider } = await import("../../testenv/kubernetes-provider/provider");
-    const logs: string[] = [];
-    return { provider: new KubernetesProvider({ log: (_s, _u, m) => logs.push(m) }), logs };
-  };
-  const unreachable = [
-    "apiVersion: v1",
-    "kind: Config",
-    "clusters: [{name: gone, cluster: {server: 'https://127.0.0.1:1', insecure-skip-tls-verify: true}}]",
-    "users: [{name: u, user: {token: t}}]",
-    "contexts: [{name: gone, context: {cluster: gone, user: u}}]",
-    "current-context: gone",
-  ].join("\n");
-  const configMap = { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "x", namespace: "default" } };
-
-  it("autonames, keeps the name on updates, and replaces (delete first when named) on selector changes", async () => {
-    const { provider } = await load();
-    const spec = (app: string) => ({
-      selector: { matchLabels: { app } },
-      template: { metadata: { labels: { app } } },
-    });
-    const first = await provider.check(urn, type, {}, { spec: spec("a") }, new Uint8Array());
-    const name = (first.inputs.metadata as { name: string }).name;
-    expect(name).toMatch(/^web-[0-9a-f]{8}$/);
-    const second = await provider.check(urn, type, first.inputs, { spec: spec("b") }, new Uint8Array());
-    expect((second.inputs.metadata as { name: string }).name).toBe(name);
-    const olds = {
-      ...first.inputs,
-      metadata: { ...(first.inputs.metadata as object), namespace: "default" },
-    };
-    const autonamed = await provider.diff(urn, type, olds, second.inputs, first.inputs);
-    expect(autonamed.replaces).toContain("spec.selector.matchLabels.app");
-    expect(autonamed.deleteBeforeReplace).toBe(false);
-    const named = { metadata: { name: "web", namespace: "default" } };
-    const withName = await provider.diff(
-      urn,
-      type,
-      { ...named, spec: spec("a") },
-      { ...named, spec: spec("b") },
-      { ...named, spec: spec("a") },
-    );
-    expect(withName.deleteBeforeReplace).toBe(true);
-    const scale = await provider.diff(
-      urn,
-      type,
-      { ...named, spec: { ...spec("a"), replicas: 1 } },
-      { ...named, spec: { ...spec("a"), replicas: 3 } },
-      { ...named, spec: { ...spec("a"), replicas: 1 } },
-    );
-    expect(scale).toMatchObject({ changes: true, replaces: [], diffs: ["spec"] });
-  });
-
-  it("with deleteUnreachable, deleting from an unreachable cluster succeeds; without, it fails", async () => {
-    const { provider, logs } = await load();
-    provider.configure({}, { kubeconfig: unreachable, deleteUnreachable: "true" });
-    await provider.delete("urn:pulumi:s::p::kubernetes:core/v1:ConfigMap::x", "", "default/x", configMap, 10);
-    expect(logs.join("\n")).toContain("unreachable");
-    provider.configure({}, { kubeconfig: unreachable });
-    await expect(
-      provider.delete("urn:pulumi:s::p::kubernetes:core/v1:ConfigMap::x", "", "default/x", configMap, 10),
-    ).rejects.toThrow(/unreachable/);
+    console.log(`[official-provider] ${statusLines} progress lines from the provider`);
   });
 });

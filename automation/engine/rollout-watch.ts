@@ -1,0 +1,87 @@
+/**
+ * Watches a run's namespace while `pulumi up` waits for its workloads, and reports the first failure
+ * that makes waiting pointless (`workload-failures.ts`): a missing image, a crash loop, a failed Job,
+ * pods refused by a quota or Pod Security. The engine then cancels the update, so a run fails in
+ * seconds with its cause in words instead of at the provider's rollout timeout.
+ */
+import { BatchV1Api, CoreV1Api, KubeConfig } from "@kubernetes/client-node";
+import { namespaceFailure, type WorkloadFailure } from "./workload-failures";
+
+/** How often the namespace is looked at: a few cheap list calls a second is nothing to the API server. */
+const POLL_INTERVAL_MS = 1_000;
+/** Log lines added to a crash or a failed Job's reason. */
+const LOG_LINES = 10;
+
+export interface RolloutWatchOptions {
+  /** The kubeconfig file's text, and its context to use (default its current one). */
+  readonly kubeconfig: string;
+  readonly kubeContext?: string;
+  readonly namespace: string;
+  /** Called once, with the failure and the container's last log lines in the reason. */
+  readonly onFailure: (failure: WorkloadFailure) => void;
+  readonly intervalMs?: number;
+}
+
+export interface RolloutWatch {
+  /** Stops looking (idempotent). */
+  stop(): void;
+}
+
+export function watchRollout(options: RolloutWatchOptions): RolloutWatch {
+  const config = new KubeConfig();
+  config.loadFromString(options.kubeconfig);
+  if (options.kubeContext) config.setCurrentContext(options.kubeContext);
+  const core = config.makeApiClient(CoreV1Api);
+  const batch = config.makeApiClient(BatchV1Api);
+  const namespace = options.namespace;
+  const since = new Date();
+  let stopped = false;
+  let timer: NodeJS.Timeout | undefined;
+
+  const withLogs = async (failure: WorkloadFailure): Promise<WorkloadFailure> => {
+    if (!failure.logsOf) return failure;
+    const { pod, container, previous } = failure.logsOf;
+    const read = (prev: boolean) =>
+      core
+        .readNamespacedPodLog({ name: pod, namespace, container, tailLines: LOG_LINES, previous: prev })
+        .then((text) => String(text ?? "").trimEnd())
+        .catch(() => "");
+    // The kubelet may restart the container between the status and this call: then the lines are in
+    // the other run of it.
+    const logs = (await read(previous)) || (await read(!previous));
+    const tail = logs
+      ? `; its last log lines:\n${logs
+          .split("\n")
+          .map((l) => `    ${l}`)
+          .join("\n")}`
+      : "; it logged nothing";
+    return { ...failure, reason: `${failure.reason}${tail}` };
+  };
+
+  const look = async () => {
+    try {
+      const [pods, jobs, events] = await Promise.all([
+        core.listNamespacedPod({ namespace }),
+        batch.listNamespacedJob({ namespace }),
+        core.listNamespacedEvent({ namespace, fieldSelector: "type=Warning" }),
+      ]);
+      const failure = namespaceFailure({ pods: pods.items, jobs: jobs.items, events: events.items, since });
+      if (failure && !stopped) {
+        stopped = true;
+        options.onFailure(await withLogs(failure));
+        return;
+      }
+    } catch {
+      // The namespace may not exist yet (it is created beside the image builds), or the API blinked.
+    }
+    if (!stopped) timer = setTimeout(look, options.intervalMs ?? POLL_INTERVAL_MS);
+  };
+  timer = setTimeout(look, 0);
+
+  return {
+    stop() {
+      stopped = true;
+      if (timer) clearTimeout(timer);
+    },
+  };
+}
