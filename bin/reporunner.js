@@ -16,7 +16,35 @@ function fail(error) {
   process.exitCode = 1;
 }
 
+/**
+ * The project runs on Node 24 LTS. On an older node this re-runs itself with the Node 24 that
+ * `npm start`/`npm test` fetched into the cache (scripts/node-env.sh), or says in one line what to do.
+ */
+function supportedNode() {
+  const fs = require("node:fs");
+  const path = require("node:path");
+  const os = require("node:os");
+  const script = fs.readFileSync(path.join(__dirname, "..", "scripts", "node-env.sh"), "utf8");
+  const version = /^REPORUNNER_NODE_VERSION=(\S+)$/m.exec(script)[1];
+  const major = Number(version.split(".")[0]);
+  if (Number(process.versions.node.split(".")[0]) >= major) return undefined;
+  const cache = process.env.REPORUNNER_CACHE || path.join(os.homedir(), ".cache", "reporunner");
+  const node = path.join(cache, "node", `node-${version}`, "bin", "node");
+  if (fs.existsSync(node)) return node;
+  throw new Error(
+    `Node.js ${major} or newer is required (this is ${process.version}): fetch Node.js ${version} with \`bash scripts/node-env.sh\` (npm start and npm test do it too), or install Node.js ${major} LTS`,
+  );
+}
+
 try {
+  const node = supportedNode();
+  if (node) {
+    const { status, signal } = require("node:child_process").spawnSync(node, process.argv.slice(1), {
+      stdio: "inherit",
+    });
+    if (signal) process.kill(process.pid, signal);
+    process.exit(status ?? 1);
+  }
   require("tsx/cjs/api").register();
   const { main } = require("../automation/cli/main.ts");
   main(process.argv).then((code) => {

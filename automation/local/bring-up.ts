@@ -14,7 +14,7 @@ import {
 } from "./home";
 import { platformStack, upPlatform } from "./platform-stack";
 import type { Progress } from "./progress";
-import { ensureTestEnvironment } from "./testenv-cluster";
+import { ensureBuiltinCluster } from "./builtin-cluster";
 import { platformConfig } from "./platform-config";
 import { kindDataServices } from "./kind-data-services";
 
@@ -54,16 +54,16 @@ export async function bringUp(options: BringUpOptions): Promise<BroughtUp> {
   progress.step(
     provider === "kind"
       ? "cluster: kind (created by the platform stack in the next step)"
-      : "cluster: the project's own local cluster (testenv/, built or reused from the cache)",
+      : "cluster: the built-in cluster (builtin-cluster/, built or reused from the cache)",
   );
-  const testenv =
-    provider === "testenv" ? await ensureTestEnvironment(PROJECT_DIR, progress.detail) : undefined;
+  const builtin =
+    provider === "builtin" ? await ensureBuiltinCluster(PROJECT_DIR, progress.detail) : undefined;
   // The tools the test environment built (pulumi, kubectl, its Docker engine) come first on PATH.
-  const tools: Record<string, string> = testenv
+  const tools: Record<string, string> = builtin
     ? {
-        PATH: joinPath(testenv.env.PATH ?? "", process.env.PATH ?? ""),
-        DOCKER_HOST: testenv.env.DOCKER_HOST ?? "",
-        DOCKER_BUILDKIT: testenv.env.DOCKER_BUILDKIT ?? "",
+        PATH: joinPath(builtin.env.PATH ?? "", process.env.PATH ?? ""),
+        DOCKER_HOST: builtin.env.DOCKER_HOST ?? "",
+        DOCKER_BUILDKIT: builtin.env.DOCKER_BUILDKIT ?? "",
         PULUMI_AUTOMATION_API_SKIP_VERSION_CHECK: "true",
         PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
       }
@@ -78,7 +78,7 @@ export async function bringUp(options: BringUpOptions): Promise<BroughtUp> {
   const stack = await platformStack({ home, projectDir: PROJECT_DIR, pulumiEnv: withProcessEnv(pulumiEnv) });
   const outputs = (await upPlatform(
     stack,
-    platformConfig(provider, testenv?.env),
+    platformConfig(provider, builtin?.env),
     progress.detail,
   )) as Record<string, unknown> &
     PlatformOutputs & { kubeconfig: string; context?: string; infraNamespace: string };
@@ -86,14 +86,14 @@ export async function bringUp(options: BringUpOptions): Promise<BroughtUp> {
   progress.step("Run API and workers");
   let kubeconfigPath: string;
   let data: { mongodbUrl: string; redisUrl: string; release: () => Promise<void> };
-  if (testenv) {
-    kubeconfigPath = testenv.env.KUBECONFIG!;
+  if (builtin) {
+    kubeconfigPath = builtin.env.KUBECONFIG!;
     // The test environment's own Redis and MongoDB-compatible FerretDB; database 1 and `reporunner`
     // are this instance's, and `down` empties them.
     data = {
       mongodbUrl:
-        process.env.REPORUNNER_MONGODB_URL ?? `${testenv.env.MONGODB_URL!.replace(/\/?$/, "/")}reporunner`,
-      redisUrl: process.env.REPORUNNER_REDIS_URL ?? `${testenv.env.REDIS_URL}/1`,
+        process.env.REPORUNNER_MONGODB_URL ?? `${builtin.env.MONGODB_URL!.replace(/\/?$/, "/")}reporunner`,
+      redisUrl: process.env.REPORUNNER_REDIS_URL ?? `${builtin.env.REDIS_URL}/1`,
       release: async () => undefined,
     };
   } else {
@@ -108,7 +108,7 @@ export async function bringUp(options: BringUpOptions): Promise<BroughtUp> {
     mongodbUrl: data.mongodbUrl,
     redisUrl: data.redisUrl,
     kubeconfigPath,
-    kubeContext: testenv?.env.KUBE_CONTEXT ?? outputs.context,
+    kubeContext: builtin?.env.KUBE_CONTEXT ?? outputs.context,
     platform: outputs,
     pulumiEnv,
     port,
@@ -126,10 +126,10 @@ export async function bringUp(options: BringUpOptions): Promise<BroughtUp> {
       // A restart finds the cluster an earlier `up` started already running: it is still `up`'s.
       createdByUp:
         provider === "kind" ||
-        (testenv?.startedByUp ?? false) ||
+        (builtin?.startedByUp ?? false) ||
         (readInstance(home)?.cluster.createdByUp ?? false),
       kubeconfig: kubeconfigPath,
-      context: testenv?.env.KUBE_CONTEXT ?? outputs.context,
+      context: builtin?.env.KUBE_CONTEXT ?? outputs.context,
     },
     previewBaseUrl: outputs.previewBaseUrl,
     apiEnv,

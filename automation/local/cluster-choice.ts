@@ -1,7 +1,7 @@
 import { execFileSync } from "node:child_process";
 
 /** Which cluster `up` uses: `auto` picks kind when it can, else the project's own test environment. */
-export type ClusterChoice = "auto" | "kind" | "testenv";
+export type ClusterChoice = "auto" | "kind" | "builtin";
 
 /** What the machine offers, probed once (injectable for tests). */
 export interface MachineProbe {
@@ -32,7 +32,7 @@ export const systemProbe: MachineProbe = {
 export class NoClusterError extends Error {}
 
 /** The cluster `up` brings up, or why none can be. */
-export function chooseCluster(choice: ClusterChoice, probe: MachineProbe = systemProbe): "kind" | "testenv" {
+export function chooseCluster(choice: ClusterChoice, probe: MachineProbe = systemProbe): "kind" | "builtin" {
   const kindReady = () => probe.hasKind() && probe.hasDockerEngine();
   if (choice === "kind") {
     if (!probe.hasKind())
@@ -43,11 +43,11 @@ export function chooseCluster(choice: ClusterChoice, probe: MachineProbe = syste
       throw new NoClusterError("--cluster kind: no Docker engine answers `docker info`; start Docker first");
     return "kind";
   }
-  if (choice === "testenv" || !kindReady()) {
-    if (probe.canRunTestEnvironment()) return "testenv";
+  if (choice === "builtin" || !kindReady()) {
+    if (probe.canRunTestEnvironment()) return "builtin";
     throw new NoClusterError(
-      choice === "testenv"
-        ? "--cluster testenv: the built-in cluster needs Linux and root (it runs containerd and a kubelet)"
+      choice === "builtin"
+        ? "--cluster builtin: the built-in cluster needs Linux and root (it runs containerd and a kubelet)"
         : "no cluster available: install Docker and kind (https://kind.sigs.k8s.io), or run as root on Linux to use the built-in cluster",
     );
   }

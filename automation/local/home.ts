@@ -37,7 +37,7 @@ export interface InstanceRecord {
   readonly startedAt: string;
   /** How the cluster was obtained, so `down` removes only what `up` created. */
   readonly cluster: {
-    readonly provider: "kind" | "testenv" | "existing";
+    readonly provider: "kind" | "builtin" | "existing";
     /** `up` created it (kind cluster, or test environment started by `up`): `down` removes it. */
     readonly createdByUp: boolean;
     readonly kubeconfig?: string;

@@ -10,21 +10,21 @@ const STANDIN_IMAGES = { redis: "reporunner-standin/redis:7", gateway: "reporunn
  * images; the Run API uses the environment's own Redis and FerretDB.
  */
 export function platformConfig(
-  provider: "kind" | "testenv",
-  testenv?: Readonly<Record<string, string>>,
+  provider: "kind" | "builtin",
+  builtin?: Readonly<Record<string, string>>,
 ): ConfigMap {
   const config: ConfigMap = { "reporunner:stack": { value: "platform" } };
-  if (provider === "kind" || !testenv) return config;
+  if (provider === "kind" || !builtin) return config;
   const off = { enabled: false };
   return {
     ...config,
     "reporunner:cluster": {
       value: JSON.stringify({
         provider: "existing",
-        kubeconfig: testenv.KUBECONFIG,
-        context: testenv.KUBE_CONTEXT,
+        kubeconfig: builtin.KUBECONFIG,
+        context: builtin.KUBE_CONTEXT,
         imageLoad: "containerd",
-        containerdAddress: testenv.CONTAINERD_ADDRESS,
+        containerdAddress: builtin.CONTAINERD_ADDRESS,
       }),
     },
     "reporunner:services": {

@@ -7,7 +7,7 @@ import { homeFiles, processAlive, readInstance, type InstanceRecord } from "./ho
 import { LocalApi } from "./local-api";
 import { destroyPlatform, platformStack } from "./platform-stack";
 import type { Progress } from "./progress";
-import { stopTestEnvironment } from "./testenv-cluster";
+import { stopBuiltinCluster } from "./builtin-cluster";
 
 /** States after which a run holds nothing in the cluster. */
 const GONE = new Set(["DESTROYED", "EXPIRED"]);
@@ -40,13 +40,13 @@ export async function tearDown(options: { home: string; progress: Progress }): P
   await destroyPlatform(stack, progress.detail);
 
   progress.step("data: this instance's records and events");
-  if (record.cluster.provider === "testenv") await dropLocalData(env);
+  if (record.cluster.provider === "builtin") await dropLocalData(env);
   else progress.detail("they lived in the cluster's MongoDB and Redis, removed with the platform");
 
   progress.step("cluster");
-  if (record.cluster.provider === "testenv" && record.cluster.createdByUp) {
-    await stopTestEnvironment(PROJECT_DIR, progress.detail);
-  } else if (record.cluster.provider === "testenv") {
+  if (record.cluster.provider === "builtin" && record.cluster.createdByUp) {
+    await stopBuiltinCluster(PROJECT_DIR, progress.detail);
+  } else if (record.cluster.provider === "builtin") {
     progress.detail("the test environment was running before `up`: kept");
   } else {
     progress.detail("the kind cluster was deleted with the platform stack");

@@ -24,7 +24,7 @@ export function registerUpCommand(program: Command, io: CliIO, setExitCode: (cod
     )
     .addOption(
       new Option("--cluster <kind>", "auto: kind when kind and Docker are here, else the built-in cluster")
-        .choices(["auto", "kind", "testenv"])
+        .choices(["auto", "kind", "builtin"])
         .env("REPORUNNER_CLUSTER")
         .default("auto"),
     )
@@ -87,7 +87,7 @@ Exit: 0 stopped with Ctrl-C; 1 a step failed (its cause is printed) or it is alr
 
 Examples:
   npm start
-  reporunner up --cluster testenv --port 9090`,
+  reporunner up --cluster builtin --port 9090`,
   );
 }
 

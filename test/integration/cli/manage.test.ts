@@ -123,7 +123,7 @@ describe("reporunner status", () => {
       url: h.server.url,
       pid: process.pid,
       startedAt: "2026-01-01T00:00:00.000Z",
-      cluster: { provider: "testenv", createdByUp: true },
+      cluster: { provider: "builtin", createdByUp: true },
       previewBaseUrl: "http://localhost:30080",
     });
     const statusEnv = { REPORUNNER_HOME: home, REPORUNNER_TOKEN: TOKENS.alice };

@@ -28,7 +28,7 @@ describe("reporunner up / down", () => {
       url: "http://127.0.0.1:8080",
       pid: process.ppid,
       startedAt: new Date().toISOString(),
-      cluster: { provider: "testenv", createdByUp: false },
+      cluster: { provider: "builtin", createdByUp: false },
     });
     const result = await reporunner(["up"], { env: { REPORUNNER_HOME: dir } });
     expect(result.code).toBe(1);

@@ -13,8 +13,8 @@ describe("the cluster `up` picks", () => {
   });
 
   it("auto: the built-in cluster when either is missing and it can run here", () => {
-    expect(chooseCluster("auto", machine(true, false, true))).toBe("testenv");
-    expect(chooseCluster("auto", machine(false, true, true))).toBe("testenv");
+    expect(chooseCluster("auto", machine(true, false, true))).toBe("builtin");
+    expect(chooseCluster("auto", machine(false, true, true))).toBe("builtin");
   });
 
   it("auto: says what to install when neither can be had", () => {
@@ -27,7 +27,7 @@ describe("the cluster `up` picks", () => {
   it("an explicit choice names what it lacks", () => {
     expect(() => chooseCluster("kind", machine(false, true, true))).toThrow(/kind is not on PATH/);
     expect(() => chooseCluster("kind", machine(true, false, true))).toThrow(/no Docker engine answers/);
-    expect(() => chooseCluster("testenv", machine(true, true, false))).toThrow(/needs Linux and root/);
-    expect(chooseCluster("testenv", machine(true, true, true))).toBe("testenv");
+    expect(() => chooseCluster("builtin", machine(true, true, false))).toThrow(/needs Linux and root/);
+    expect(chooseCluster("builtin", machine(true, true, true))).toBe("builtin");
   });
 });

@@ -65,7 +65,7 @@ describe("a local instance's settings", () => {
 
   it("configures the platform: defaults on kind, the built-in cluster as `existing` with stand-in images", () => {
     expect(platformConfig("kind")).toEqual({ "reporunner:stack": { value: "platform" } });
-    const config = platformConfig("testenv", {
+    const config = platformConfig("builtin", {
       KUBECONFIG: "/k",
       KUBE_CONTEXT: "c",
       CONTAINERD_ADDRESS: "/run/containerd.sock",
