@@ -1,8 +1,11 @@
 /**
  * Which repository URLs a run may clone. The server (or the engine on its behalf) fetches whatever
  * URL a user names, so a URL is an SSRF vector: the host's every DNS address is checked against the
- * loopback, private, link-local and other non-public ranges, unless configured otherwise. A local
- * path (a working tree on the API's own machine) is refused unless local sources are enabled.
+ * loopback, private, link-local and other non-public ranges, unless configured otherwise. The check
+ * runs when a run is created or redeployed, and again right before the clone, which then connects to
+ * the addresses it checked and to nothing else (no second DNS lookup, no redirects): see
+ * `engine/source-checkout.ts`. A local path (a working tree on the API's own machine) is refused
+ * unless local sources are enabled.
  */
 import { lookup } from "node:dns/promises";
 import { stat } from "node:fs/promises";
@@ -21,6 +24,11 @@ export interface UrlPolicyOptions {
   readonly allowPrivateTargets: boolean;
   /** Accept an absolute path (or `file://` URL) of a git working tree on this machine (default: no). */
   readonly allowLocalSources?: boolean;
+  /**
+   * Non-public addresses accepted all the same, each exactly as the resolver answers it (a lab's own
+   * Git server; the tests' server on 127.0.0.1). Default: none. Moot with `allowPrivateTargets`.
+   */
+  readonly allowedPrivateAddresses?: readonly string[];
 }
 
 /** Resolves a host name to every address it has; injectable so tests need no network. */
@@ -96,6 +104,33 @@ export function isLocalSource(raw: string): boolean {
   return raw.startsWith("/") || /^file:/i.test(raw);
 }
 
+/** A repository on the network that passed the policy, and where it may be fetched from. */
+export interface CheckedRemote {
+  readonly kind: "remote";
+  /** The normalised URL. */
+  readonly url: string;
+  /** The host as git's HTTP layer names it (a name, an IPv4 literal or a bracketed IPv6 literal). */
+  readonly host: string;
+  /** The port the URL names, or its scheme's default. */
+  readonly port: number;
+  /**
+   * The addresses the host name resolved to, every one of them checked: a fetch must connect to one of
+   * these and not look the name up again, or a DNS answer that changed in between (rebinding) would
+   * take it elsewhere. Empty when nothing was resolved (an IP literal, or private targets allowed).
+   */
+  readonly addresses: readonly string[];
+}
+
+/** A git working tree on the API's machine (local sources enabled). */
+export interface CheckedLocal {
+  readonly kind: "local";
+  /** The absolute path of the working tree. */
+  readonly path: string;
+}
+
+/** What `checkRepoSource` accepted. */
+export type CheckedSource = CheckedRemote | CheckedLocal;
+
 /**
  * Checks a repository URL; resolves to the normalised URL (for a local source: the absolute path) or
  * throws an AppError naming `repoUrl`.
@@ -105,7 +140,20 @@ export async function checkRepoUrl(
   options: UrlPolicyOptions,
   resolve: Resolver = systemResolver,
 ): Promise<string> {
-  if (isLocalSource(raw)) return checkLocalSource(raw, options);
+  const source = await checkRepoSource(raw, options, resolve);
+  return source.kind === "local" ? source.path : source.url;
+}
+
+/**
+ * Checks a repository URL and says where it may be fetched from: the addresses that were checked,
+ * which a clone pins (`source-checkout.ts`). Throws an AppError naming `repoUrl`.
+ */
+export async function checkRepoSource(
+  raw: string,
+  options: UrlPolicyOptions,
+  resolve: Resolver = systemResolver,
+): Promise<CheckedSource> {
+  if (isLocalSource(raw)) return { kind: "local", path: await checkLocalSource(raw, options) };
   let url: URL;
   try {
     url = new URL(raw);
@@ -123,24 +171,26 @@ export async function checkRepoUrl(
   if (options.allowedHosts.length > 0 && !options.allowedHosts.some((h) => hostMatches(host, h))) {
     throw refuse(`repoUrl's host ${host} is not allowed`, "host_not_allowed");
   }
-  if (!options.allowPrivateTargets) {
-    const literal = host.startsWith("[") ? host.slice(1, -1) : host;
-    let addresses: string[];
-    if (isIP(literal)) {
-      addresses = [literal];
-    } else {
-      try {
-        addresses = await resolve(host);
-      } catch {
-        throw refuse(`repoUrl's host ${host} does not resolve`, "unresolvable_host");
-      }
-    }
-    if (addresses.length === 0) throw refuse(`repoUrl's host ${host} does not resolve`, "unresolvable_host");
-    if (addresses.some(isNonPublicAddress)) {
-      throw refuse("repoUrl points to a loopback, private or link-local address", "forbidden_target");
+  const port = url.port ? Number(url.port) : url.protocol === "http:" ? 80 : 443;
+  const checked = { kind: "remote", url: url.toString(), host, port } as const;
+  if (options.allowPrivateTargets) return { ...checked, addresses: [] };
+  const literal = host.startsWith("[") ? host.slice(1, -1) : host;
+  let addresses: string[];
+  if (isIP(literal)) {
+    addresses = [literal];
+  } else {
+    try {
+      addresses = await resolve(host);
+    } catch {
+      throw refuse(`repoUrl's host ${host} does not resolve`, "unresolvable_host");
     }
   }
-  return url.toString();
+  if (addresses.length === 0) throw refuse(`repoUrl's host ${host} does not resolve`, "unresolvable_host");
+  const allowed = new Set(options.allowedPrivateAddresses ?? []);
+  if (addresses.some((a) => isNonPublicAddress(a) && !allowed.has(a))) {
+    throw refuse("repoUrl points to a loopback, private or link-local address", "forbidden_target");
+  }
+  return { ...checked, addresses: isIP(literal) ? [] : addresses };
 }
 
 /** A local source: allowed by configuration, and a directory with a `.git` (a working tree). */

@@ -3,15 +3,18 @@ import * as http from "node:http";
 import * as path from "node:path";
 
 /**
- * Git's smart HTTP protocol on 127.0.0.1, served by `git http-backend` (the CGI program Git ships)
+ * Git's smart HTTP protocol on 127.0.0.1 (or another loopback address), served by `git http-backend` (the CGI program Git ships)
  * for every repository under `root`: what a run clones when a test needs an http(s) URL. Shallow
  * fetches work, as on a hosted Git server.
  */
 export async function serveGitOverHttp(
   root: string,
-): Promise<{ url: (repoDir: string) => string; close: () => Promise<void> }> {
+  options: { host?: string; onRequest?: (path: string) => void } = {},
+): Promise<{ url: (repoDir: string) => string; port: number; close: () => Promise<void> }> {
+  const host = options.host ?? "127.0.0.1";
   const server = http.createServer((req, res) => {
-    const url = new URL(req.url ?? "/", "http://127.0.0.1");
+    options.onRequest?.(req.url ?? "/");
+    const url = new URL(req.url ?? "/", `http://${host}`);
     const cgi = spawn("git", ["http-backend"], {
       env: {
         ...process.env,
@@ -46,10 +49,11 @@ export async function serveGitOverHttp(
     });
     cgi.on("close", () => res.end());
   });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  await new Promise<void>((resolve) => server.listen(0, host, resolve));
   const port = (server.address() as { port: number }).port;
   return {
-    url: (repoDir) => `http://127.0.0.1:${port}/${path.relative(root, repoDir)}`,
+    url: (repoDir) => `http://${host}:${port}/${path.relative(root, repoDir)}`,
+    port,
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };
 }
