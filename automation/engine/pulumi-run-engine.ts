@@ -24,6 +24,8 @@ import {
   type RunEngine,
 } from "./run-engine";
 import { engineOptionsFromEnv } from "./engine-config";
+import type { Config } from "../config";
+import type { UrlPolicyOptions } from "../runs/url-policy";
 import { CheckoutError, checkoutSource } from "./source-checkout";
 import { clearStaleLock } from "./stale-lock";
 import { watchRollout } from "./rollout-watch";
@@ -59,6 +61,11 @@ export interface PulumiRunEngineOptions {
   readonly pulumiEnv: Readonly<Record<string, string>>;
   /** How long the previews get to answer after the workloads are Ready (default 60 s). */
   readonly previewTimeoutMs?: number;
+  /**
+   * The Run API's URL policy, checked again right before each clone, which connects only to the
+   * addresses that check resolved (see `source-checkout.ts`). Unset: URLs are cloned as they are.
+   */
+  readonly urlPolicy?: UrlPolicyOptions;
 }
 
 const stackName = (runId: string) => `run-${runId}`;
@@ -89,6 +96,7 @@ export class PulumiRunEngine implements RunEngine {
         ref: request.ref,
         dir: sourceDir,
         token: request.token,
+        urlPolicy: this.options.urlPolicy,
         onProgress: (line) => listener.output(line),
       }));
     } catch (error) {
@@ -289,8 +297,8 @@ function emitLines(text: string, listener: EngineListener): void {
  * In hybrid mode (registry credentials from ECR) it also starts this process's pull secret refresher,
  * which keeps the pull Secrets of all live runs valid while the process runs.
  */
-export function createRunEngine(options: { logger?: Logger } = {}): RunEngine {
-  const engineOptions = engineOptionsFromEnv(process.env);
+export function createRunEngine(options: { config?: Config; logger?: Logger } = {}): RunEngine {
+  const engineOptions = { ...engineOptionsFromEnv(process.env), urlPolicy: options.config?.urlPolicy };
   const { target } = engineOptions;
   if (target.registryCredentials) {
     const log = options.logger?.child({ component: "pull-secret-refresher" });
