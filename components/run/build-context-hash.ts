@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { readRegularFile, RepoFileRefusal } from "./source/repo-files";
 
 /** What decides an image's content: the files of its context and how it is built. */
 export interface BuildInputs {
@@ -38,13 +39,18 @@ export function buildContextHash(inputs: BuildInputs, maxBytes = 512 * 1024 * 10
       } else if (entry.isSymbolicLink()) {
         hash.update(`link\0${relative}\0${fs.readlinkSync(full)}\0`);
       } else if (entry.isFile()) {
-        const stat = fs.statSync(full);
-        total += stat.size;
-        if (total > maxBytes) {
-          throw new Error(`build context ${inputs.contextDir} is larger than ${maxBytes} bytes`);
+        // Opened without following links and checked on the descriptor, like every repository read.
+        const content = readRegularFile(full, maxBytes - total);
+        if (content instanceof RepoFileRefusal) {
+          throw new Error(
+            content.limit
+              ? `build context ${inputs.contextDir} is larger than ${maxBytes} bytes`
+              : `build context ${inputs.contextDir}: ${relative} ${content.reason}`,
+          );
         }
-        hash.update(`file\0${relative}\0${stat.mode & 0o111 ? "x" : "-"}\0`);
-        hash.update(fs.readFileSync(full));
+        total += content.length;
+        hash.update(`file\0${relative}\0${fs.lstatSync(full).mode & 0o111 ? "x" : "-"}\0`);
+        hash.update(content);
         hash.update("\0");
       }
     }

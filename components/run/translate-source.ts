@@ -1,8 +1,7 @@
-import * as fs from "node:fs";
-import * as path from "node:path";
-import { type ComposeTranslation, type TranslateOptions, translateCompose } from "./compose";
+import { ComposeError, type ComposeTranslation, type TranslateOptions, translateCompose } from "./compose";
 import { exposedPorts } from "./dockerfile";
 import { detectSource, type SourceMode } from "./source/detect";
+import { RepoFileRefusal, RepoFiles } from "./source/repo-files";
 
 /** The service name a lone Dockerfile runs as. */
 export const DOCKERFILE_SERVICE = "app";
@@ -22,7 +21,12 @@ export function translateSource(sourceDir: string, options: SourceTranslateOptio
   if (source.kind === "compose")
     return translateCompose(sourceDir, { ...translateOptions, composeFile: source.file });
 
-  const ports = exposedPorts(fs.readFileSync(path.join(sourceDir, source.file), "utf8"));
+  const dockerfile = new RepoFiles(sourceDir).readFile(".", source.file);
+  if (dockerfile instanceof RepoFileRefusal) {
+    throw new ComposeError("refused", [{ path: source.file, message: dockerfile.explain(source.file) }]);
+  }
+  // Detection found it, so it is there; undefined only if it vanished since.
+  const ports = exposedPorts(dockerfile?.content.toString("utf8") ?? "");
   const translation = translateCompose(sourceDir, {
     ...translateOptions,
     composeFile: source.file,

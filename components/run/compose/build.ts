@@ -1,9 +1,8 @@
-import { statSync } from "node:fs";
 import type { DefinitionsService } from "compose-spec-ts";
+import { RepoFileRefusal } from "../source/repo-files";
 import { listOrDictEntries } from "./list-or-dict";
 import type { BuildSpec } from "./model";
 import type { ModelContext } from "./model-context";
-import { resolveInRepo } from "./repo-paths";
 import { asBoolean } from "./units";
 
 /** Build options that only tune the build; the image is built without them. */
@@ -39,15 +38,15 @@ export function readBuild(
   const { findings } = context;
   const build = typeof service.build === "string" ? { context: service.build } : (service.build ?? {});
   const at = `${servicePath}.build`;
-  const contextDir = resolveInRepo(context.repoRoot, context.projectDir, build.context ?? ".");
-  if (typeof contextDir === "string") {
+  const contextDir = context.files.resolve(context.projectDir, build.context ?? ".");
+  if (contextDir instanceof RepoFileRefusal) {
     findings.refuse(
       typeof service.build === "string" ? at : `${at}.context`,
-      `the build context "${build.context}" ${contextDir}: use a directory inside the repository`,
+      `the build context ${contextDir.message}: use a directory inside the repository`,
     );
     return undefined;
   }
-  if (!contextDir.exists || !statSync(contextDir.absolute).isDirectory()) {
+  if (contextDir.kind !== "directory") {
     findings.refuse(
       `${at}.context`,
       `"${build.context ?? "."}" is not a directory in the repository: fix the path`,
@@ -77,19 +76,20 @@ export function readBuild(
   let dockerfile: string | undefined;
   if (build.dockerfile_inline === undefined) {
     const written = build.dockerfile ?? "Dockerfile";
-    const resolved = resolveInRepo(context.repoRoot, contextDir.relative, written);
-    if (typeof resolved === "string") {
-      findings.refuse(`${at}.dockerfile`, `"${written}" ${resolved}: use a Dockerfile inside the repository`);
-      return undefined;
-    }
-    if (!resolved.exists) {
+    // Read here, so the builder is only ever handed a regular file of sane size in the repository.
+    const file = context.files.readFile(contextDir.relative, written);
+    if (file === undefined) {
       findings.refuse(
         `${at}.dockerfile`,
         `"${written}" does not exist in ${contextDir.relative}: commit it or fix the path`,
       );
       return undefined;
     }
-    dockerfile = resolved.relative;
+    if (file instanceof RepoFileRefusal) {
+      findings.refuse(`${at}.dockerfile`, file.explain());
+      return undefined;
+    }
+    dockerfile = file.path.relative;
   }
 
   const args: Record<string, string> = {};

@@ -1,8 +1,7 @@
-import { readFileSync, statSync } from "node:fs";
 import type { DefinitionsConfig, DefinitionsSecret, ServiceConfigOrSecret } from "compose-spec-ts";
+import { RepoFileRefusal } from "../source/repo-files";
 import type { FileObject, MountModel } from "./model";
 import type { ModelContext } from "./model-context";
-import { resolveInRepo } from "./repo-paths";
 import { asBoolean, asInteger } from "./units";
 
 export type FileObjectKind = "config" | "secret";
@@ -99,24 +98,17 @@ export function readFileObject(
     findings.refuse(at, `a ${kind} needs file:, environment:${kind === "config" ? " or content:" : ""}`);
     return undefined;
   }
-  const resolved = resolveInRepo(context.repoRoot, context.projectDir, definition.file);
-  if (typeof resolved === "string") {
-    findings.refuse(
-      `${at}.file`,
-      `"${definition.file}" ${resolved}: only files inside the repository can be used`,
-    );
-    return undefined;
-  }
-  if (!resolved.exists || !statSync(resolved.absolute).isFile()) {
+  const file = context.files.readFile(context.projectDir, definition.file, MAX_OBJECT_BYTES);
+  if (file === undefined) {
     findings.refuse(
       `${at}.file`,
       `"${definition.file}" is not a file in the repository: commit it or fix the path`,
     );
     return undefined;
   }
-  if (statSync(resolved.absolute).size > MAX_OBJECT_BYTES) {
-    findings.refuse(`${at}.file`, `"${definition.file}" is larger than the 1 MB a ${kind} can hold`);
+  if (file instanceof RepoFileRefusal) {
+    findings.refuse(`${at}.file`, file.explain());
     return undefined;
   }
-  return { name, key, content: readFileSync(resolved.absolute) };
+  return { name, key, content: file.content };
 }

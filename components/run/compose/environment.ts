@@ -1,9 +1,8 @@
-import { readFileSync, statSync } from "node:fs";
 import type { DefinitionsService } from "compose-spec-ts";
+import { RepoFileRefusal } from "../source/repo-files";
 import { parseEnvFile } from "./env-file";
 import { listOrDictEntries } from "./list-or-dict";
 import type { ModelContext } from "./model-context";
-import { resolveInRepo } from "./repo-paths";
 
 /**
  * A service's environment: each `env_file` in order, then `environment` over them, as compose
@@ -50,9 +49,6 @@ function envFiles(
   });
 }
 
-/** Largest env or label file read; anything bigger is not configuration. */
-const MAX_KEY_VALUE_FILE_BYTES = 1024 * 1024;
-
 /**
  * Reads an `env_file` or `label_file` from inside the repository. Undefined when it is missing and
  * optional; a missing required file is refused, as compose fails on it.
@@ -63,12 +59,8 @@ export function readKeyValueFile(
   at: string,
   context: ModelContext,
 ): Map<string, string | null> | undefined {
-  const resolved = resolveInRepo(context.repoRoot, context.projectDir, file);
-  if (typeof resolved === "string") {
-    context.findings.refuse(at, `"${file}" ${resolved}: only files inside the repository can be read`);
-    return undefined;
-  }
-  if (!resolved.exists) {
+  const read = context.files.readFile(context.projectDir, file);
+  if (read === undefined) {
     if (required) {
       context.findings.refuse(
         at,
@@ -77,12 +69,12 @@ export function readKeyValueFile(
     }
     return undefined;
   }
-  if (statSync(resolved.absolute).size > MAX_KEY_VALUE_FILE_BYTES) {
-    context.findings.refuse(at, `"${file}" is larger than 1 MiB: it is not an env file`);
+  if (read instanceof RepoFileRefusal) {
+    context.findings.refuse(at, read.explain());
     return undefined;
   }
   try {
-    return parseEnvFile(readFileSync(resolved.absolute, "utf8"));
+    return parseEnvFile(read.content.toString("utf8"));
   } catch (error) {
     context.findings.refuse(at, `"${file}" cannot be read as KEY=VALUE lines: ${(error as Error).message}`);
     return undefined;

@@ -1,8 +1,8 @@
 import * as path from "node:path";
 import type { ComposeSpecification, DefinitionsService } from "compose-spec-ts";
+import { RepoFileRefusal, type RepoFiles } from "../source/repo-files";
 import type { Findings } from "./issues";
 import { listOrDictEntries } from "./list-or-dict";
-import { resolveInRepo } from "./repo-paths";
 
 /** Loads another compose file (relative to the repository root) for `extends: {file: ...}`. */
 export type ComposeFileLoader = (file: string) => ComposeSpecification;
@@ -24,14 +24,14 @@ const BY_TARGET_KEYS = new Set(["volumes", "secrets", "configs"]);
 export function resolveExtends(
   document: ComposeSpecification,
   file: string,
-  repoRoot: string,
+  files: RepoFiles,
   load: ComposeFileLoader,
   findings: Findings,
 ): Record<string, DefinitionsService> {
   const services = document.services ?? {};
   const resolved: Record<string, DefinitionsService> = {};
   for (const name of Object.keys(services)) {
-    resolved[name] = resolveService(name, services, file, [], repoRoot, load, findings);
+    resolved[name] = resolveService(name, services, file, [], files, load, findings);
   }
   return resolved;
 }
@@ -41,7 +41,7 @@ function resolveService(
   services: Record<string, DefinitionsService>,
   file: string,
   chain: string[],
-  repoRoot: string,
+  files: RepoFiles,
   load: ComposeFileLoader,
   findings: Findings,
 ): DefinitionsService {
@@ -60,13 +60,11 @@ function resolveService(
   let baseFile = file;
   let baseServices = services;
   if (baseFileWritten !== undefined) {
-    const resolved = resolveInRepo(repoRoot, path.posix.dirname(file), baseFileWritten);
-    if (typeof resolved === "string" || !resolved.exists) {
-      const why = typeof resolved === "string" ? resolved : "does not exist";
-      findings.refuse(
-        `services.${name}.extends.file`,
-        `"${baseFileWritten}" ${why}: extend a compose file inside the repository`,
-      );
+    const resolved = files.resolve(path.posix.dirname(file), baseFileWritten);
+    if (resolved instanceof RepoFileRefusal || resolved.kind === "missing") {
+      const why =
+        resolved instanceof RepoFileRefusal ? resolved.message : `"${baseFileWritten}" does not exist`;
+      findings.refuse(`services.${name}.extends.file`, `${why}: extend a compose file inside the repository`);
       return service;
     }
     baseFile = resolved.relative;
@@ -85,7 +83,7 @@ function resolveService(
     );
     return service;
   }
-  const base = resolveService(baseName, baseServices, baseFile, [...chain, link], repoRoot, load, findings);
+  const base = resolveService(baseName, baseServices, baseFile, [...chain, link], files, load, findings);
   const { extends: _extends, ...own } = service;
   return mergeServices(base, own) as DefinitionsService;
 }

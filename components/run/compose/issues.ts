@@ -14,6 +14,8 @@ export interface TranslationWarning {
 
 /** One reason a compose project cannot be translated, with what to change. */
 export interface ComposeProblem {
+  /** The compose file `path` is a key of; absent when `path` is itself a file or a file position. */
+  readonly file?: string;
   /** The compose path at fault, e.g. `services.web.privileged`, or the file name for parse errors. */
   readonly path: string;
   /** What is wrong and what to change. */
@@ -36,7 +38,9 @@ export class ComposeError extends Error {
     super(
       [
         headline ?? HEADLINES[kind],
-        ...problems.map((problem) => `  - ${problem.path}: ${problem.message}`),
+        ...problems.map(
+          (problem) => `  - ${problem.file ? `${problem.file}: ` : ""}${problem.path}: ${problem.message}`,
+        ),
       ].join("\n"),
     );
     this.name = "ComposeError";
@@ -55,15 +59,27 @@ const HEADLINES: Record<ComposeErrorKind, string> = {
  * together instead of stopping at the first.
  */
 export class Findings {
-  readonly warnings: TranslationWarning[] = [];
-  readonly refusals: ComposeProblem[] = [];
+  /**
+   * @param file The compose file whose keys the refusals name, so a message reads
+   *   `compose.yaml: services.web.command: …`.
+   */
+  constructor(
+    readonly file?: string,
+    readonly warnings: TranslationWarning[] = [],
+    readonly refusals: ComposeProblem[] = [],
+  ) {}
+
+  /** The same findings, for the keys of another compose file (the base file of an `extends`). */
+  inFile(file: string): Findings {
+    return new Findings(file, this.warnings, this.refusals);
+  }
 
   warn(path: string, message: string): void {
     this.warnings.push({ path, message });
   }
 
   refuse(path: string, message: string): void {
-    this.refusals.push({ path, message });
+    this.refusals.push(this.file ? { file: this.file, path, message } : { path, message });
   }
 
   /** Throws a `refused` ComposeError when anything was refused. */

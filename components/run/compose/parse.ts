@@ -1,10 +1,9 @@
-import { readFileSync } from "node:fs";
-import * as path from "node:path";
 import type { ComposeSpecification } from "compose-spec-ts";
 import { parseDocument } from "yaml";
+import { RepoFileRefusal, type RepoFiles } from "../source/repo-files";
 import { parseEnvFile } from "./env-file";
 import { interpolateTree, type VariableLookup } from "./interpolate";
-import { ComposeError, type Findings } from "./issues";
+import { ComposeError, type ComposeProblem, type Findings } from "./issues";
 import { validateComposeDocument } from "./validate";
 
 /**
@@ -38,13 +37,18 @@ export function parseComposeYaml(text: string, file: string): unknown {
  * `file` is relative to the repository root.
  */
 export function loadComposeFile(
-  repoRoot: string,
+  files: RepoFiles,
   file: string,
   lookup: VariableLookup,
   findings: Findings,
 ): ComposeSpecification {
-  const raw = parseComposeYaml(readFileSync(path.join(repoRoot, file), "utf8"), file);
-  const interpolated = interpolateTree(raw, lookup, findings);
+  const read = files.readFile(".", file);
+  if (read === undefined) {
+    throw new ComposeError("not-found", [{ path: file, message: "does not exist in the repository" }]);
+  }
+  if (read instanceof RepoFileRefusal) throw new ComposeError("refused", [fileProblem(file, read)]);
+  const raw = parseComposeYaml(read.content.toString("utf8"), file);
+  const interpolated = interpolateTree(raw, lookup, findings.inFile(file));
   findings.throwIfRefused();
   validateComposeDocument(interpolated, file);
   return interpolated as ComposeSpecification;
@@ -56,18 +60,26 @@ export function loadComposeFile(
  * on, or leak, whatever the worker happens to have set.
  */
 export function variableLookup(
+  files: RepoFiles,
   projectDir: string,
   environment: Readonly<Record<string, string>>,
 ): VariableLookup {
+  const where = projectDir === "." ? ".env" : `${projectDir}/.env`;
+  const read = files.readFile(projectDir, ".env");
   let dotenv = new Map<string, string | null>();
-  try {
-    dotenv = parseEnvFile(readFileSync(path.join(projectDir, ".env"), "utf8"));
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== "ENOENT") {
+  if (read instanceof RepoFileRefusal) throw new ComposeError("refused", [fileProblem(where, read)]);
+  if (read !== undefined) {
+    try {
+      dotenv = parseEnvFile(read.content.toString("utf8"));
+    } catch (error) {
       throw new ComposeError("refused", [
-        { path: ".env", message: `cannot be read: ${(error as Error).message}` },
+        { path: where, message: `cannot be read as KEY=VALUE lines: ${(error as Error).message}` },
       ]);
     }
   }
   return (name) => environment[name] ?? dotenv.get(name) ?? undefined;
+}
+
+function fileProblem(file: string, refusal: RepoFileRefusal): ComposeProblem {
+  return { path: file, message: refusal.explain(file) };
 }

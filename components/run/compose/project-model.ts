@@ -47,7 +47,7 @@ export function readProject(
     );
   }
 
-  const all = resolveExtends(document, file, context.repoRoot, load, findings);
+  const all = resolveExtends(document, file, context.files, load, findings);
   const enabled = new Set(options.profiles);
   const active = Object.entries(all).filter(([name, service]) => {
     const profiles = service.profiles ?? [];

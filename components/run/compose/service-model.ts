@@ -18,7 +18,7 @@ import { isDnsLabel, toDnsLabel } from "./names";
 import { readPorts } from "./ports";
 import { readHealthcheck } from "./probes";
 import { readCapabilities, readUser, refuseHostAccess } from "./security";
-import { splitShellWords } from "./shell-words";
+import { ShellWordsError, splitShellWords } from "./shell-words";
 import {
   asBoolean,
   asInteger,
@@ -159,13 +159,8 @@ function commandField(
   findings: Findings,
 ): { command?: string[]; entrypoint?: string[] } {
   if (value === undefined || value === null) return {};
-  let words: string[];
-  try {
-    words = typeof value === "string" ? splitShellWords(value) : value;
-  } catch (error) {
-    findings.refuse(`${path}.${key}`, `${(error as Error).message}: close the quote`);
-    return {};
-  }
+  const words = commandWords(value, `${path}.${key}`, findings);
+  if (words === undefined) return {};
   if (words.length === 0) {
     findings.warn(
       `${path}.${key}`,
@@ -409,11 +404,24 @@ function readHook(
   });
   if (hooks.length > 1)
     findings.warn(path, "Kubernetes runs one command per hook; the hooks are chained with && in one shell");
-  const commands = hooks.map((hook) =>
-    typeof hook.command === "string" ? splitShellWords(hook.command) : (hook.command ?? []),
+  const commands = hooks.map((hook, index) =>
+    commandWords(hook.command ?? [], `${path}[${index}].command`, findings),
   );
+  if (commands.some((words) => words === undefined)) return undefined;
   if (commands.length === 1) return commands[0];
-  return ["/bin/sh", "-c", commands.map((words) => words.map(shellQuote).join(" ")).join(" && ")];
+  return ["/bin/sh", "-c", commands.map((words) => words!.map(shellQuote).join(" ")).join(" && ")];
+}
+
+/** A command as words; a string with an open quote is refused at `at`, the key it came from. */
+function commandWords(value: string | string[], at: string, findings: Findings): string[] | undefined {
+  if (typeof value !== "string") return value;
+  try {
+    return splitShellWords(value);
+  } catch (error) {
+    if (!(error instanceof ShellWordsError)) throw error;
+    findings.refuse(at, `${error.message}: close the quote`);
+    return undefined;
+  }
 }
 
 function shellQuote(word: string): string {

@@ -1,7 +1,17 @@
+/** A command string that cannot be split into words: a quote is left open. */
+export class ShellWordsError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "ShellWordsError";
+  }
+}
+
 /**
  * Splits a compose `command`/`entrypoint` string into words. Compose does not run the string through
  * a shell: it splits it the way POSIX shells split words (quotes and backslashes, no expansion), so
  * `command: echo "a b"` is `["echo", "a b"]`.
+ *
+ * @throws ShellWordsError when a quote is not closed; the caller names the key it came from.
  */
 export function splitShellWords(text: string): string[] {
   const words: string[] = [];
@@ -32,7 +42,7 @@ export function splitShellWords(text: string): string[] {
       inWord = true;
     }
   }
-  if (quote) throw new Error(`unterminated ${quote} quote`);
+  if (quote) throw new ShellWordsError(`unterminated ${quote} quote`);
   if (inWord) words.push(word);
   return words;
 }

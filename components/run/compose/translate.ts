@@ -1,7 +1,7 @@
-import { existsSync, realpathSync } from "node:fs";
 import * as path from "node:path";
 import type { ComposeSpecification } from "compose-spec-ts";
 import { detectSource, SourceNotFoundError } from "../source/detect";
+import { RepoFileRefusal, RepoFiles } from "../source/repo-files";
 import { ComposeError, Findings, type TranslationWarning } from "./issues";
 import type { KubeObject } from "./kube-types";
 import type { BuildSpec } from "./model";
@@ -73,23 +73,25 @@ const OVERRIDE_FILES = [
  *   specification, or it asks for something a run cannot allow; the error lists every problem.
  */
 export function translateCompose(repoDir: string, options: TranslateOptions): ComposeTranslation {
-  const repoRoot = realpathSync(repoDir);
-  const findings = new Findings();
-  const composeFile = options.composeFile ?? findComposeFile(repoRoot, findings);
-  if (!options.document && !existsSync(path.join(repoRoot, composeFile))) {
-    throw new ComposeError("not-found", [{ path: composeFile, message: "does not exist in the repository" }]);
-  }
+  const files = new RepoFiles(repoDir);
+  const { file: composeFile, passedOver } = options.composeFile
+    ? { file: options.composeFile, passedOver: [] }
+    : findComposeFile(files);
+  // A made-up document has no file whose keys a refusal could point at.
+  const findings = new Findings(options.document ? undefined : composeFile);
+  for (const other of passedOver) findings.warn(other, `not used: ${composeFile} takes precedence`);
   const projectDir = path.posix.dirname(composeFile);
   for (const override of OVERRIDE_FILES) {
-    if (existsSync(path.join(repoRoot, projectDir, override))) {
+    const found = files.resolve(projectDir, override);
+    if (found instanceof RepoFileRefusal || found.kind !== "missing") {
       findings.warn(override, `not merged: a run uses ${composeFile} alone; move what the run needs into it`);
     }
   }
-  const lookup = variableLookup(path.join(repoRoot, projectDir), options.environment ?? {});
-  const context = { repoRoot, projectDir, lookup, findings };
+  const lookup = variableLookup(files, projectDir, options.environment ?? {});
+  const context = { files, projectDir, lookup, findings };
   const loaded = new Map<string, ComposeSpecification>();
   const load = (file: string): ComposeSpecification => {
-    if (!loaded.has(file)) loaded.set(file, loadComposeFile(repoRoot, file, lookup, findings));
+    if (!loaded.has(file)) loaded.set(file, loadComposeFile(files, file, lookup, findings));
     return loaded.get(file)!;
   };
   const imageFor =
@@ -128,13 +130,11 @@ export function translateCompose(repoDir: string, options: TranslateOptions): Co
   };
 }
 
-function findComposeFile(repoRoot: string, findings: Findings): string {
+/** The compose file detection picks, and the other compose files it passed over. */
+function findComposeFile(files: RepoFiles): { file: string; passedOver: string[] } {
   try {
-    const source = detectSource(repoRoot, "compose");
-    for (const other of source.ignored.filter((file) => !/^dockerfile$/i.test(file))) {
-      findings.warn(other, `not used: ${source.file} takes precedence`);
-    }
-    return source.file;
+    const source = detectSource(files.root, "compose");
+    return { file: source.file, passedOver: source.ignored.filter((file) => !/^dockerfile$/i.test(file)) };
   } catch (error) {
     if (error instanceof SourceNotFoundError) {
       throw new ComposeError("not-found", [{ path: ".", message: error.message }]);

@@ -1,13 +1,13 @@
-import { readdirSync, readFileSync, statSync } from "node:fs";
-import * as path from "node:path";
 import type { DefinitionsService } from "compose-spec-ts";
+import { MAX_DIRECTORY_ENTRIES, RepoFileRefusal, type RepoFiles, type RepoPath } from "../source/repo-files";
 import type { MountModel, RepoFile } from "./model";
 import type { ModelContext } from "./model-context";
-import { resolveInRepo } from "./repo-paths";
 import { asBoolean, bytesToQuantity, parseBytes } from "./units";
 
 /** A ConfigMap is stored in etcd, which caps an object at about 1 MiB. */
 const MAX_CONFIGMAP_BYTES = 1000 * 1000;
+/** Most files one bind mount may hold; a ConfigMap of more is a directory no one wrote by hand. */
+const MAX_BIND_FILES = MAX_DIRECTORY_ENTRIES;
 const CONFIGMAP_KEY = /^[-._a-zA-Z0-9]+$/;
 
 type LongVolume = Exclude<NonNullable<DefinitionsService["volumes"]>[number], string>;
@@ -173,25 +173,26 @@ function bindMount(
     );
     return undefined;
   }
-  const resolved = resolveInRepo(context.repoRoot, context.projectDir, source);
-  if (typeof resolved === "string") {
-    findings.refuse(
-      at,
-      `binds "${source}", which ${resolved}: a run cannot see the host's files; use a named volume, or a path inside the repository`,
-    );
+  const resolved = context.files.resolve(context.projectDir, source);
+  if (resolved instanceof RepoFileRefusal) {
+    findings.refuse(at, hostFilesRefused(source, resolved));
     return undefined;
   }
-  if (!resolved.exists) {
+  if (resolved.kind === "missing") {
     findings.warn(
       at,
       `"${source}" does not exist in the repository; an empty directory is mounted, as compose would create one`,
     );
     return { kind: "emptyDir", target: entry.target, memory: false };
   }
-  const files = repoFiles(resolved.absolute);
+  const files = repoFiles(resolved, context.files);
+  if (files instanceof RepoFileRefusal) {
+    findings.refuse(at, hostFilesRefused(source, files));
+    return undefined;
+  }
   if (typeof files === "string") {
     const why = `"${source}" ${files}`;
-    if (hasBuild && statSync(resolved.absolute).isDirectory()) {
+    if (hasBuild && resolved.kind === "directory") {
       findings.warn(
         at,
         `${why}, so it is not mounted; the image built from the repository is used as it is (no live reload)`,
@@ -211,31 +212,42 @@ function bindMount(
     kind: "repoFiles",
     source: resolved.relative,
     target: entry.target,
-    singleFile: statSync(resolved.absolute).isFile(),
+    singleFile: resolved.kind === "file",
     files,
   };
 }
 
-/** The files a bind source holds, or why they cannot go into one ConfigMap. */
-function repoFiles(absolute: string): RepoFile[] | string {
-  const stat = statSync(absolute);
-  const entries = stat.isFile()
-    ? [{ key: path.basename(absolute), file: absolute }]
-    : readdirSync(absolute, { withFileTypes: true }).map((dirent) => ({
-        key: dirent.name,
-        file: path.join(absolute, dirent.name),
-        isDirectory: dirent.isDirectory(),
-      }));
-  if (entries.some((entry) => "isDirectory" in entry && entry.isDirectory)) {
+function hostFilesRefused(source: string, refusal: RepoFileRefusal): string {
+  const why = refusal.path === source ? `, which ${refusal.reason}` : `: ${refusal.message}`;
+  return `binds "${source}"${why}: a run cannot see the host's files; use a named volume, or a path inside the repository`;
+}
+
+/**
+ * The files a bind source holds; why they cannot go into one ConfigMap (a string, for the caller to
+ * word); or the refusal of an entry no run may read (a symlink out of the repository, a device).
+ */
+function repoFiles(source: RepoPath, repo: RepoFiles): RepoFile[] | string | RepoFileRefusal {
+  const listed =
+    source.kind === "file"
+      ? [{ name: source.relative.split("/").pop()!, path: source }]
+      : repo.list(source, MAX_BIND_FILES);
+  if (listed instanceof RepoFileRefusal) return listed.limit ? listed.reason : listed;
+  if (listed.some((entry) => entry.path.kind === "directory")) {
     return "has subdirectories, which a ConfigMap cannot hold";
   }
   let total = 0;
   const files: RepoFile[] = [];
-  for (const { key, file } of entries) {
-    if (!CONFIGMAP_KEY.test(key)) return `holds "${key}", a file name a ConfigMap key cannot have`;
-    total += statSync(file).size;
-    if (total > MAX_CONFIGMAP_BYTES) return "is larger than the 1 MB a ConfigMap can hold";
-    files.push({ key, content: readFileSync(file) });
+  for (const { name, path } of listed) {
+    if (!CONFIGMAP_KEY.test(name)) return `holds "${name}", a file name a ConfigMap key cannot have`;
+    // A dangling symlink that stays inside the repository: there is nothing to mount, for docker either.
+    if (path.kind === "missing") continue;
+    const content = repo.read(path, MAX_CONFIGMAP_BYTES - total);
+    if (content instanceof RepoFileRefusal) {
+      if (content.limit === "size") return "is larger than the 1 MB a ConfigMap can hold";
+      return content.limit ? `holds "${name}", which ${content.reason}` : content;
+    }
+    total += content.length;
+    files.push({ key: name, content });
   }
   return files;
 }

@@ -1,5 +1,4 @@
-import { existsSync, statSync } from "node:fs";
-import * as path from "node:path";
+import { RepoFileRefusal, RepoFiles } from "./repo-files";
 
 /** How to run a repository: from one Dockerfile, or from a compose file. */
 export type SourceMode = "auto" | "dockerfile" | "compose";
@@ -38,12 +37,15 @@ export class SourceNotFoundError extends Error {
 /**
  * Finds what to run at the root of a checked-out repository. `auto` prefers a compose file, which
  * describes the whole application (its databases and other services), over a lone Dockerfile.
+ * Nothing is read here; a candidate that cannot be read (a symlink out of the repository, a FIFO)
+ * still counts as present, so reading it is refused with its name instead of passed over in silence.
  */
 export function detectSource(repoDir: string, mode: SourceMode = "auto"): DetectedSource {
+  const files = new RepoFiles(repoDir);
   const present = (names: readonly string[]) =>
     names.filter((name) => {
-      const file = path.join(repoDir, name);
-      return existsSync(file) && statSync(file).isFile();
+      const found = files.resolve(".", name);
+      return found instanceof RepoFileRefusal || found.kind === "file";
     });
   const composeFiles = present(COMPOSE_FILE_NAMES);
   // On a case-insensitive file system both Dockerfile names match the same file.

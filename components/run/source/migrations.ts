@@ -1,5 +1,4 @@
-import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
-import * as path from "node:path";
+import { RepoFileRefusal, RepoFiles, type RepoPath } from "./repo-files";
 
 /** A database migration tool found in a repository, and how to apply its migrations as a Job. */
 export interface DetectedMigration {
@@ -30,17 +29,24 @@ const SKIPPED = new Set([
 ]);
 /** Migrations live near the top of a repository; deeper search only costs time on large ones. */
 const MAX_DEPTH = 4;
+/** A directory with more entries than this is data, not a project: it is not searched. */
+const MAX_SEARCHED_ENTRIES = 4096;
 
 /**
  * Finds database migrations in a repository: Prisma (`prisma/schema.prisma`), Entity Framework
  * Core (a `.csproj` referencing Microsoft.EntityFrameworkCore.Design, or a `Migrations` folder with
- * a model snapshot) and Alembic (`alembic.ini`). Pure apart from reading the directory tree.
+ * a model snapshot) and Alembic (`alembic.ini`). Pure apart from reading the directory tree, through
+ * {@link RepoFiles}: what it refuses (a symlink out of the repository, a FIFO) is passed over.
  */
 export function detectMigrations(repoDir: string): DetectedMigration[] {
+  const files = new RepoFiles(repoDir);
   const found: DetectedMigration[] = [];
-  walk(repoDir, ".", 0, (relativeDir, names) => {
+  walk(files, files.resolve(".", "."), 0, (relativeDir, names) => {
     const here = (name: string) => (relativeDir === "." ? name : `${relativeDir}/${name}`);
-    const absolute = (name: string) => path.join(repoDir, here(name));
+    const pathOf = (name: string) => {
+      const resolved = files.resolve(relativeDir, name);
+      return resolved instanceof RepoFileRefusal ? undefined : resolved;
+    };
     if (names.includes("alembic.ini")) {
       found.push({
         tool: "alembic",
@@ -49,11 +55,10 @@ export function detectMigrations(repoDir: string): DetectedMigration[] {
         command: ["alembic", "upgrade", "head"],
       });
     }
-    if (names.includes("prisma") && existsSync(absolute("prisma/schema.prisma"))) {
-      const migrations = absolute("prisma/migrations");
-      const hasMigrations =
-        existsSync(migrations) &&
-        readdirSync(migrations, { withFileTypes: true }).some((entry) => entry.isDirectory());
+    if (names.includes("prisma") && pathOf("prisma/schema.prisma")?.kind === "file") {
+      const hasMigrations = entriesOf(files, pathOf("prisma/migrations")).some(
+        (entry) => entry.kind === "directory",
+      );
       found.push({
         tool: "prisma",
         directory: relativeDir,
@@ -69,8 +74,11 @@ export function detectMigrations(repoDir: string): DetectedMigration[] {
       });
     }
     for (const project of names.filter((name) => name.endsWith(".csproj"))) {
-      const text = readFileSync(absolute(project), "utf8");
-      const snapshot = modelSnapshot(absolute("Migrations"));
+      const read = files.readFile(relativeDir, project);
+      const text = read === undefined || read instanceof RepoFileRefusal ? "" : read.content.toString("utf8");
+      const snapshot = entriesOf(files, pathOf("Migrations")).find((entry) =>
+        entry.name.endsWith("ModelSnapshot.cs"),
+      )?.name;
       if (!text.includes("Microsoft.EntityFrameworkCore.Design") && !snapshot) continue;
       found.push({
         tool: "entity-framework",
@@ -84,25 +92,35 @@ export function detectMigrations(repoDir: string): DetectedMigration[] {
   return found;
 }
 
-function modelSnapshot(migrationsDir: string): string | undefined {
-  if (!existsSync(migrationsDir) || !statSync(migrationsDir).isDirectory()) return undefined;
-  return readdirSync(migrationsDir).find((name) => name.endsWith("ModelSnapshot.cs"));
+/** The entries of a directory that can be read, with their kinds; none when it cannot be listed. */
+function entriesOf(files: RepoFiles, directory: RepoPath | undefined): Array<{ name: string; kind: string }> {
+  if (directory?.kind !== "directory") return [];
+  const names = files.names(directory, MAX_SEARCHED_ENTRIES);
+  if (names instanceof RepoFileRefusal) return [];
+  return names.flatMap((name) => {
+    const entry = files.entry(directory, name);
+    return entry instanceof RepoFileRefusal ? [] : [{ name, kind: entry.kind }];
+  });
 }
 
+/** Visits directories breadth of `MAX_SEARCHED_ENTRIES`, depth of `MAX_DEPTH`; symlinked directories are not entered. */
 function walk(
-  root: string,
-  relativeDir: string,
+  files: RepoFiles,
+  directory: RepoPath | RepoFileRefusal,
   depth: number,
   visit: (relativeDir: string, names: string[]) => void,
 ): void {
-  const entries = readdirSync(path.join(root, relativeDir), { withFileTypes: true });
-  visit(
-    relativeDir,
-    entries.map((entry) => entry.name),
-  );
+  if (directory instanceof RepoFileRefusal || directory.kind !== "directory") return;
+  const names = files.names(directory, MAX_SEARCHED_ENTRIES);
+  if (names instanceof RepoFileRefusal) return;
+  visit(directory.relative, names);
   if (depth >= MAX_DEPTH) return;
-  for (const entry of entries) {
-    if (!entry.isDirectory() || SKIPPED.has(entry.name) || entry.name.startsWith(".")) continue;
-    walk(root, relativeDir === "." ? entry.name : `${relativeDir}/${entry.name}`, depth + 1, visit);
+  for (const name of names) {
+    if (SKIPPED.has(name) || name.startsWith(".")) continue;
+    const entry = files.entry(directory, name);
+    const own = directory.relative === "." ? name : `${directory.relative}/${name}`;
+    // A real directory only: a symlinked one resolves to its target's path, not its own.
+    if (entry instanceof RepoFileRefusal || entry.relative !== own) continue;
+    walk(files, entry, depth + 1, visit);
   }
 }

@@ -92,7 +92,7 @@ describe("compose refusals: each names the path and says what to change", () => 
       "services.other.network_mode",
     ]);
     expect(error.message).toMatch(
-      /^the compose file asks for something a run cannot allow\n {2}- services\.app\.privileged: /,
+      /^the compose file asks for something a run cannot allow\n {2}- compose\.yaml: services\.app\.privileged: /,
     );
   });
 

@@ -65,6 +65,7 @@ describe("depends_on → start order", () => {
     const error = composeError(() => translateFixture("profile-dependency"));
     expect(error.problems).toEqual([
       {
+        file: "compose.yaml",
         path: "services.web.depends_on.db",
         message:
           '"db" is only in profile database: pass --profile database or mark the dependency required: false',
