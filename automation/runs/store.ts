@@ -8,6 +8,7 @@ import type { Collection, Db, Filter } from "mongodb";
 import { MongoServerError } from "mongodb";
 import type { Logger } from "pino";
 import { mongoCall } from "../dependencies";
+import { type EnvSealer, type SealedEnv } from "./env-seal";
 import type { RunRecord } from "./run";
 import { canTransition, RUN_STATES, type RunState } from "./states";
 
@@ -71,19 +72,20 @@ export const RUNS_VALIDATOR = {
   },
 };
 
-/** Opaque page cursor: the last item's createdAt and id. */
+/**
+ * A page cursor: the last item's createdAt (ms) and id. Every string of this shape is a position in
+ * the list (the runs created before it), so the API can publish the pattern and honour all of it.
+ */
+export const PAGE_CURSOR = /^([0-9]{1,15})-([a-z0-9]{8,12})$/;
+
 function encodeCursor(run: RunRecord): string {
-  return Buffer.from(JSON.stringify([run.createdAt.getTime(), run._id])).toString("base64url");
+  return `${run.createdAt.getTime()}-${run._id}`;
 }
 
 function decodeCursor(cursor: string): [Date, string] | undefined {
-  try {
-    const [t, id] = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8")) as unknown[];
-    if (typeof t === "number" && Number.isFinite(t) && typeof id === "string") return [new Date(t), id];
-  } catch {
-    // fall through: a cursor we did not write
-  }
-  return undefined;
+  const m = PAGE_CURSOR.exec(cursor);
+  // 15 digits stay below the largest date (8.64e15 ms): every match is a valid Date.
+  return m ? [new Date(Number(m[1])), m[2]!] : undefined;
 }
 
 /**
@@ -94,7 +96,11 @@ function decodeCursor(cursor: string): [Date, string] | undefined {
  */
 export type RecordLock = <T>(id: string, fn: () => Promise<T>) => Promise<T>;
 
-/** The MongoDB-backed run store. Construct with a `Db`; call `init()` once before use. */
+/**
+ * The MongoDB-backed run store. Construct with a `Db`; call `init()` once before use. Run environment
+ * values are stored only sealed with the `sealer`'s instance key (`sealEnv`, `openEnv`); a store
+ * without a sealer refuses runs that have values.
+ */
 export class RunStore {
   private readonly runs: Collection<StoredRun>;
   private readonly idempotency: Collection<IdempotencyRecord>;
@@ -106,6 +112,7 @@ export class RunStore {
     private readonly logger: Logger,
     private readonly now: () => Date = () => new Date(),
     private readonly lock: RecordLock = (_id, fn) => fn(),
+    private readonly sealer?: EnvSealer,
   ) {
     this.runs = db.collection<StoredRun>("runs");
     this.idempotency = db.collection<IdempotencyRecord>("idempotency");
@@ -140,6 +147,29 @@ export class RunStore {
       if (!exists) await this.db.createCollection("runs").catch(() => undefined);
       return false;
     }
+  }
+
+  /** A run's environment as the record keeps it: each value sealed with the instance key, bound to the run. */
+  sealEnv(runId: string, env: Readonly<Record<string, string>>): SealedEnv {
+    if (Object.keys(env).length === 0) return {};
+    if (!this.sealer) throw new Error("the run store has no env key: it cannot keep environment values");
+    return this.sealer.seal(runId, env);
+  }
+
+  /** The values of a run's environment, for its deploy; throws `EnvSealError` under another instance's key. */
+  openEnv(run: Pick<RunRecord, "_id" | "env">): Record<string, string> {
+    const env = run.env ?? {};
+    if (Object.keys(env).length === 0) return {};
+    if (!this.sealer) throw new Error("the run store has no env key: it cannot read environment values");
+    return this.sealer.open(run._id, env);
+  }
+
+  /**
+   * The digest an idempotency record keeps of a request: keyed with the instance key when the store
+   * has one, so a record never holds a guessable hash of a request's values.
+   */
+  requestDigest(canonical: string): string {
+    return this.sealer ? this.sealer.digest(canonical) : createHash("sha256").update(canonical).digest("hex");
   }
 
   /** Inserts a new run. */
