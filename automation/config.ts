@@ -3,7 +3,10 @@
  * every part as a typed object. A wrong value stops the process with the variable's name.
  */
 import { readFileSync } from "node:fs";
+import * as path from "node:path";
 import { z } from "zod";
+import { reporunnerHome } from "./local/home";
+import { decodeEnvKey, type EnvKeySource } from "./runs/env-seal";
 
 const bool = z
   .enum(["true", "false", "1", "0", "yes", "no"])
@@ -42,6 +45,11 @@ const envSchema = z.object({
   REPORUNNER_ENGINE_MODULE: z.string().min(1).default("./engine/pulumi-run-engine"),
   REPORUNNER_KUBECONFIG: z.string().optional(),
   REPORUNNER_LOCAL_PREVIEWS: bool.default(true),
+  REPORUNNER_ENV_KEY: z
+    .string()
+    .refine((v) => decodeEnvKey(v) !== undefined, "must be 32 bytes in base64 (openssl rand -base64 32)")
+    .optional(),
+  REPORUNNER_ENV_KEY_FILE: z.string().min(1).optional(),
   REPORUNNER_LOG_LEVEL: z
     .enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"])
     .default("info"),
@@ -91,6 +99,11 @@ export interface Config {
    */
   readonly localPreviews: boolean;
   readonly logLevel: string;
+  /**
+   * The instance key that seals run environment values in MongoDB (`runs/env-seal.ts`): the same on
+   * every API and worker process of one instance. Read, or created in the file, at start-up.
+   */
+  readonly envKey: EnvKeySource;
 }
 
 /** Thrown when the environment is invalid; the message names every wrong variable. */
@@ -173,5 +186,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     kubeconfig: e.REPORUNNER_KUBECONFIG,
     localPreviews: e.REPORUNNER_LOCAL_PREVIEWS,
     logLevel: e.REPORUNNER_LOG_LEVEL,
+    envKey: {
+      value: e.REPORUNNER_ENV_KEY,
+      file: e.REPORUNNER_ENV_KEY_FILE ?? path.join(reporunnerHome(env), "env-key"),
+    },
   };
 }

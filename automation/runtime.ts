@@ -13,6 +13,7 @@ import { closeRedis, connectRedis, createRedis } from "./bus/redis";
 import { redisCall } from "./dependencies";
 import type { RunEngine } from "./engine/run-engine";
 import { RunService } from "./runs/service";
+import { EnvSealer, loadEnvKey } from "./runs/env-seal";
 import { RunStore, type RecordLock } from "./runs/store";
 import { withLock } from "./bus/locks";
 import type { Resolver } from "./runs/url-policy";
@@ -47,6 +48,8 @@ export async function createRuntime(
   engine: RunEngine,
   options: { resolver?: Resolver } = {},
 ): Promise<Runtime> {
+  // First, before anything connects: a missing or wrong key stops the start-up with its reason.
+  const sealer = new EnvSealer(loadEnvKey(config.envKey));
   const mongo = new MongoClient(config.mongodbUrl, {
     serverSelectionTimeoutMS: 3000,
     connectTimeoutMS: 3000,
@@ -58,7 +61,7 @@ export async function createRuntime(
 
   const recordLock: RecordLock = (id, fn) =>
     redisCall(() => withLock(redis, `run:${id}`, fn, { ttlMs: 10_000, waitMs: 5000 }));
-  const store = new RunStore(mongo.db(), logger, undefined, recordLock);
+  const store = new RunStore(mongo.db(), logger, undefined, recordLock, sealer);
   const queue = new JobQueue(redis);
   const events = new EventLog(redis, config.eventsMaxLen);
   const service = new RunService({

@@ -1,4 +1,5 @@
 /** The run record as the store keeps it. */
+import type { SealedEnv } from "./env-seal";
 import type { RunState } from "./states";
 
 /** How the engine should find what to build. */
@@ -34,8 +35,11 @@ export interface RunRecord {
   repoUrl: string;
   ref: string | null;
   mode: RunMode;
-  /** Extra environment for the workloads; returned to clients by key only, never logged. */
-  env: Record<string, string>;
+  /**
+   * Extra environment for the workloads: names in clear, each value sealed with the instance key
+   * (`env-seal.ts`; `RunStore.openEnv` gives them back). Returned to clients by name only, never logged.
+   */
+  env: SealedEnv;
   ttlSeconds: number;
   status: RunState;
   reason: string | null;

@@ -3,7 +3,6 @@
  * request or a response; it takes an owner and validated input and returns records or throws
  * AppErrors. Everything a worker does lives in `workers/`.
  */
-import { createHash } from "node:crypto";
 import type { Logger } from "pino";
 import { AppError } from "../api/errors";
 import type { CreateRunInput, ListRunsQuery } from "../api/schemas";
@@ -71,7 +70,7 @@ export class RunService {
 
     let id = newRunId();
     if (idempotencyKey !== undefined) {
-      const hash = requestHash(input);
+      const hash = store.requestDigest(canonicalRequest(input));
       const earlier = await store.reserveIdempotencyKey(owner, idempotencyKey, hash, id);
       if (earlier) {
         if (earlier.requestHash !== hash) {
@@ -96,7 +95,8 @@ export class RunService {
       repoUrl,
       ref: input.ref ?? null,
       mode: input.mode,
-      env: input.env,
+      // Sealed here, before anything is written: the values never reach MongoDB in plain text.
+      env: store.sealEnv(id, input.env),
       ttlSeconds: ttl,
       status: "QUEUED",
       reason: null,
@@ -271,14 +271,16 @@ export async function emitState(
   }
 }
 
-/** A stable digest of a create request, to tell a retry from a different request with the same key. */
-function requestHash(input: CreateRunInput): string {
-  const canonical = JSON.stringify([
+/**
+ * A create request in one canonical text, whose digest tells a retry from a different request with
+ * the same key (`RunStore.requestDigest`: keyed, since the text holds the env values).
+ */
+function canonicalRequest(input: CreateRunInput): string {
+  return JSON.stringify([
     input.repoUrl,
     input.ref ?? null,
     input.mode,
     input.ttl ?? null,
     Object.entries(input.env).sort(([a], [b]) => (a < b ? -1 : 1)),
   ]);
-  return createHash("sha256").update(canonical).digest("hex");
 }

@@ -163,7 +163,14 @@ async function deploy(job: Job, run: StoredRun, ctx: JobContext, log: Logger): P
   let failure: unknown;
   try {
     result = await ctx.engine.deploy(
-      { runId: run._id, repoUrl: run.repoUrl, ref: run.ref ?? undefined, mode: run.mode, env: run.env },
+      // The values are opened here, for this deploy only: the record keeps them sealed.
+      {
+        runId: run._id,
+        repoUrl: run.repoUrl,
+        ref: run.ref ?? undefined,
+        mode: run.mode,
+        env: ctx.store.openEnv(run),
+      },
       listener,
       stop.signal,
     );
