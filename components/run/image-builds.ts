@@ -5,8 +5,15 @@ import * as pulumi from "@pulumi/pulumi";
 import type { ImageLoader } from "../cluster/image-loader";
 import { buildContextHash } from "./build-context-hash";
 import type { BuildSpec } from "./compose";
-import { buildAndLoadScript, type ImageBuildPlan, imageReference } from "./image-commands";
+import {
+  badBuildArgName,
+  buildAndLoadScript,
+  buildScriptEnvironment,
+  type ImageBuildPlan,
+  imageReference,
+} from "./image-commands";
 import type { RegistryCredentials } from "./pull-secret";
+import { containsHidden, type HiddenValue } from "./secret-values";
 
 /** Where each placeholder image reference of the translation now points, and the commands that build them. */
 export interface BuiltImages {
@@ -42,6 +49,11 @@ export function planBuild(sourceDir: string, spec: BuildSpec, registry?: string)
  * a run leaves the image in the local cache on purpose: the next run of the same content reuses it.
  * With `registryCredentials` (hybrid mode: ECR), the push logs in with them first; they reach the
  * command only as secret environment variables.
+ *
+ * Build arguments (which may be the run's secret values) and the inline Dockerfile travel the same
+ * way: the Command's `environment` is a secret, the script text names variables only, and the build's
+ * output (`stdout`, `stderr`: a `RUN env` prints every argument) is kept encrypted in the state. A
+ * script that still holds one of `hidden` (a variable in a build context path or target) is a secret too.
  */
 export function createImageBuilds(
   name: string,
@@ -50,6 +62,8 @@ export function createImageBuilds(
     readonly builds: readonly BuildSpec[];
     readonly loader: ImageLoader;
     readonly registryCredentials?: pulumi.Input<RegistryCredentials>;
+    /** The run's values, to find in what cannot be moved into the environment. */
+    readonly hidden?: readonly HiddenValue[];
   },
   parent: pulumi.Resource,
 ): BuiltImages {
@@ -60,25 +74,29 @@ export function createImageBuilds(
     const plan = planBuild(spec.sourceDir, build, registry);
     references.set(build.imageName, plan.imageRef);
     byService[build.service] = plan.imageRef;
-    const inline: Record<string, string> =
-      plan.dockerfileInline !== undefined ? { DOCKERFILE_INLINE: plan.dockerfileInline } : {};
+    for (const key of Object.keys(plan.args)) {
+      const problem = badBuildArgName(key);
+      if (problem) throw new pulumi.ResourceError(`services.${build.service}.build.args: ${problem}`, parent);
+    }
+    const scriptEnv = buildScriptEnvironment(plan);
     const login = spec.registryCredentials !== undefined && spec.loader.method === "registry";
+    const script = buildAndLoadScript(plan, spec.loader, login);
     return new command.local.Command(
       // Named by service: a new content hash updates the image through `triggers`, never renames it.
       `${name}-image-${build.service}`,
       {
-        create: buildAndLoadScript(plan, spec.loader, login),
+        create: containsHidden(script, spec.hidden ?? []) ? pulumi.secret(script) : script,
         environment: login
           ? pulumi.secret(spec.registryCredentials!).apply((c) => ({
-              ...inline,
+              ...scriptEnv,
               REGISTRY_SERVER: c.server,
               REGISTRY_USERNAME: c.username,
               REGISTRY_PASSWORD: c.password,
             }))
-          : inline,
+          : pulumi.secret(scriptEnv),
         triggers: [plan.imageRef],
       },
-      { parent },
+      { parent, additionalSecretOutputs: ["stdout", "stderr"] },
     );
   });
   return { references, byService, commands };

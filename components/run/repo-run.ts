@@ -8,6 +8,7 @@ import { DEFAULT_RUN_QUOTA, type RunQuota } from "./quota";
 import { createRunEnvSecret } from "./run-env";
 import { runManifests } from "./run-manifests";
 import { createSandbox, runNamespaceName } from "./sandbox";
+import { hiddenValues, redact } from "./secret-values";
 import type { SourceMode } from "./source/detect";
 import { detectMigrations } from "./source/migrations";
 import { translateSource } from "./translate-source";
@@ -38,7 +39,12 @@ export interface RepoRunArgs {
    * `<base>/run-<id>/<service>/`. Unset: each preview is its NodePort on `previewHost`.
    */
   readonly previewBaseUrl?: string;
-  /** Environment added to every container, and the values of `${VAR}` in a compose file. */
+  /**
+   * Environment added to every container, and the values of `${VAR}` in a compose file. The values
+   * are secrets: pods get them only from the run's Secret (`envFrom`, `secretKeyRef`), builds only
+   * from the build command's secret environment, and whatever still holds one is encrypted in the
+   * state; the warnings show `[secret]` in their place.
+   */
   readonly env?: Readonly<Record<string, string>>;
   /** Compose profiles to enable. */
   readonly profiles?: readonly string[];
@@ -81,6 +87,7 @@ export class RepoRun extends pulumi.ComponentResource {
     if (!RUN_ID_PATTERN.test(args.runId)) {
       throw new pulumi.ResourceError(`runId must match ${RUN_ID_PATTERN}, got "${args.runId}"`, this);
     }
+    const hidden = hiddenValues(args.env ?? {});
     let translation: ReturnType<typeof translateSource>;
     try {
       translation = translateSource(args.sourceDir, {
@@ -91,7 +98,7 @@ export class RepoRun extends pulumi.ComponentResource {
         waitImage: args.waitImage,
       });
     } catch (error) {
-      throw new pulumi.ResourceError((error as Error).message, this);
+      throw new pulumi.ResourceError(redact((error as Error).message, hidden), this);
     }
 
     const images = createImageBuilds(
@@ -101,6 +108,7 @@ export class RepoRun extends pulumi.ComponentResource {
         builds: translation.images,
         loader: args.imageLoader,
         registryCredentials: args.imagePullSecret,
+        hidden,
       },
       this,
     );
@@ -108,6 +116,7 @@ export class RepoRun extends pulumi.ComponentResource {
       builtImages: images.references,
       migrations: detectMigrations(args.sourceDir),
       pullSecret: args.imagePullSecret ? RUN_PULL_SECRET : undefined,
+      runEnv: args.env,
     });
     const sandbox = createSandbox(
       name,
@@ -137,12 +146,14 @@ export class RepoRun extends pulumi.ComponentResource {
           ),
         ]
       : [];
-    const resources = createWorkloads(name, prepared.manifests, this, args.provider, [
-      ...sandbox.ready,
-      runEnv,
-      ...pullSecret,
-      ...images.commands,
-    ]);
+    const resources = createWorkloads(
+      name,
+      prepared.manifests,
+      this,
+      args.provider,
+      [...sandbox.ready, runEnv, ...pullSecret, ...images.commands],
+      hidden,
+    );
 
     const namespace = runNamespaceName(args.runId);
     const host = args.previewHost ?? "localhost";
@@ -166,13 +177,15 @@ export class RepoRun extends pulumi.ComponentResource {
     this.previewTargets = pulumi.output(
       byPreviewName(prepared.previews, (p) => ({ service: p.previewServiceName, port: p.port })),
     );
-    this.warnings = pulumi.output([
-      ...translation.warnings.map((w: { path: string; message: string }) => `${w.path}: ${w.message}`),
-      ...prepared.notes,
-      ...(translation.podSecurity.level === "baseline"
-        ? [`Pod Security is baseline, not restricted: ${translation.podSecurity.reasons.join("; ")}`]
-        : []),
-    ]);
+    this.warnings = pulumi.output(
+      [
+        ...translation.warnings.map((w: { path: string; message: string }) => `${w.path}: ${w.message}`),
+        ...prepared.notes,
+        ...(translation.podSecurity.level === "baseline"
+          ? [`Pod Security is baseline, not restricted: ${translation.podSecurity.reasons.join("; ")}`]
+          : []),
+      ].map((warning) => redact(warning, hidden)),
+    );
     this.podSecurity = pulumi.output(translation.podSecurity.level);
     this.registerOutputs({
       namespace: this.namespace,

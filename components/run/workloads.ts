@@ -1,6 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { KubeObject } from "./compose";
+import { fieldsWithHiddenValues, type HiddenValue } from "./secret-values";
 
 /** The kinds a translated run may contain, each with the Pulumi resource that manages it. */
 const RESOURCE_TYPES: Record<
@@ -26,9 +27,9 @@ export function manifestKey(object: Pick<KubeObject, "kind" | "metadata">): stri
   return `${object.kind}/${object.metadata.name}`;
 }
 
-function secretFields(args: Record<string, unknown>): Record<string, unknown> {
+function secretFields(args: Record<string, unknown>, fields: readonly string[]): Record<string, unknown> {
   const wrapped = { ...args };
-  for (const field of ["data", "stringData"]) {
+  for (const field of fields) {
     if (wrapped[field] !== undefined) wrapped[field] = pulumi.secret(wrapped[field]);
   }
   return wrapped;
@@ -40,6 +41,10 @@ function secretFields(args: Record<string, unknown>): Record<string, unknown> {
  * awaits), then the Deployments, which Pulumi awaits until every replica is Ready.
  * Resource names are `<name>-<kind>-<object name>`: compose service names, stable across updates.
  * Returns each resource under its `manifestKey`.
+ *
+ * A field that still holds one of `hidden` (run values that could not be turned into Secret
+ * references: a label, a probe command, a config file made from a variable) is sent and kept as a
+ * secret, so the state has it only encrypted.
  */
 export function createWorkloads(
   name: string,
@@ -47,6 +52,7 @@ export function createWorkloads(
   parent: pulumi.Resource,
   provider: k8s.Provider,
   dependsOn: pulumi.Resource[],
+  hidden: readonly HiddenValue[] = [],
 ): Map<string, pulumi.CustomResource> {
   const create = (object: KubeObject, after: pulumi.Resource[]) => {
     const type = RESOURCE_TYPES[`${object.apiVersion}/${object.kind}`];
@@ -54,11 +60,17 @@ export function createWorkloads(
       throw new pulumi.ResourceError(`a run cannot contain a ${object.apiVersion} ${object.kind}`, parent);
     const { apiVersion: _apiVersion, kind, ...args } = object;
     // Secret values come from the repository's secret files: keep them encrypted in the state.
-    const input = kind === "Secret" ? secretFields(args) : args;
-    return new type(`${name}-${kind.toLowerCase()}-${object.metadata.name}`, input, {
+    const secret = [
+      ...new Set([
+        ...(kind === "Secret" ? ["data", "stringData"] : []),
+        ...fieldsWithHiddenValues(object, hidden),
+      ]),
+    ];
+    return new type(`${name}-${kind.toLowerCase()}-${object.metadata.name}`, secretFields(args, secret), {
       parent,
       provider,
       dependsOn: after,
+      ...(secret.length ? { additionalSecretOutputs: secret } : {}),
     });
   };
   const foundationObjects = manifests.filter((o) => FOUNDATION_KINDS.has(o.kind));

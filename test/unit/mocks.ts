@@ -141,3 +141,11 @@ export function secretInput(input: unknown): unknown {
   }
   return wrapped.value;
 }
+
+/** `inputs` with every secret replaced by `"[secret]"`: what the state would hold in plain text. */
+export function withoutSecrets(inputs: unknown): unknown {
+  if (Array.isArray(inputs)) return inputs.map(withoutSecrets);
+  if (!inputs || typeof inputs !== "object") return inputs;
+  if (SECRET_SIG in inputs) return "[secret]";
+  return Object.fromEntries(Object.entries(inputs).map(([k, v]) => [k, withoutSecrets(v)]));
+}

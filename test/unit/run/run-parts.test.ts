@@ -89,9 +89,36 @@ describe("moving images into the cluster", () => {
       { method: "none" },
     );
     expect(script).toContain("if docker image inspect reporunner/web:0123 >/dev/null 2>&1; then");
-    expect(script).toContain(
-      "--build-arg 'GREETING=hello world' --target prod --file '/src/it'\\''s here/Dockerfile'",
+    expect(script).toContain('export GREETING="$RR_BUILD_ARG_GREETING"');
+    expect(script).toContain("--build-arg GREETING --target prod --file '/src/it'\\''s here/Dockerfile'");
+    expect(script).not.toContain("hello world");
+  });
+
+  it("passes a build argument the docker CLI reads itself on the command line, from its variable", () => {
+    const script = buildAndLoadScript(
+      {
+        service: "web",
+        contextDir: "/src",
+        dockerfilePath: "/src/Dockerfile",
+        args: { DOCKER_HOST: "tcp://elsewhere:2375", HTTP_PROXY: "http://proxy:3128" },
+        imageRef: "reporunner/web:0123",
+      },
+      { method: "none" },
     );
+    expect(script).toContain(
+      '--build-arg "DOCKER_HOST=$RR_BUILD_ARG_DOCKER_HOST" --build-arg "HTTP_PROXY=$RR_BUILD_ARG_HTTP_PROXY"',
+    );
+    expect(script).not.toMatch(/export (DOCKER_HOST|HTTP_PROXY)/);
+    expect(script).not.toContain("elsewhere");
+  });
+
+  it("refuses a build argument whose name is no variable name", () => {
+    expect(() =>
+      buildAndLoadScript(
+        { service: "web", contextDir: "/src", args: { "A-B": "x" }, imageRef: "reporunner/web:0123" },
+        { method: "none" },
+      ),
+    ).toThrow(/"A-B" is not a variable name/);
   });
 });
 
