@@ -4,8 +4,10 @@ import * as path from "node:path";
 import { z } from "zod";
 import type { ImageLoader } from "../../components/cluster/image-loader";
 import { defaultKubeconfigPath } from "../../components/cluster/existing";
+import { BUILD_ENVIRONMENT } from "../../components/run/build-environment";
 import { ecrCredentials } from "../registry/ecr-token";
 import type { PulumiRunEngineOptions } from "./pulumi-run-engine";
+import type { WorkspaceBackend } from "./workspace-backend";
 
 /**
  * The engine's settings, from the environment, checked once at start-up. Names and defaults are in
@@ -55,6 +57,29 @@ function imageLoader(spec: string): ImageLoader {
   }
 }
 
+/**
+ * The environment the Pulumi CLI runs with, picked from the engine's: the build allow-list
+ * (`BUILD_ENVIRONMENT`: PATH, HOME, Docker's variables), the CLI's own `PULUMI_*` (backend,
+ * passphrase, home), and `AWS_*` only when the backend or the secrets provider is on AWS. Nothing
+ * else: the language host, the providers and every Command of a run inherit the CLI's environment, so
+ * the Run API's variables (`REPORUNNER_*`, database and Redis URLs, the ECR profile) never reach them.
+ * What the run program needs comes in its stack config instead.
+ */
+export function cliEnvironment(
+  env: Readonly<Record<string, string | undefined>>,
+  backend: WorkspaceBackend,
+): Record<string, string> {
+  const onAws = backend.backendUrl?.startsWith("s3://") || backend.secretsProvider?.startsWith("awskms://");
+  const allowed = new Set(BUILD_ENVIRONMENT);
+  const picked: Record<string, string> = {};
+  for (const [name, value] of Object.entries(env)) {
+    if (value === undefined) continue;
+    if (allowed.has(name) || name.startsWith("PULUMI_") || (onAws && name.startsWith("AWS_")))
+      picked[name] = value;
+  }
+  return picked;
+}
+
 /** The engine's options from an environment; errors name the variable. */
 export function engineOptionsFromEnv(env: NodeJS.ProcessEnv): PulumiRunEngineOptions {
   const parsed = engineEnv.safeParse(env);
@@ -96,6 +121,7 @@ export function engineOptionsFromEnv(env: NodeJS.ProcessEnv): PulumiRunEngineOpt
             })
           : undefined,
     },
+    // The engine picks the CLI's variables from this (`cliEnvironment`) and reads its backend settings.
     pulumiEnv: Object.fromEntries(
       Object.entries(env).filter((entry): entry is [string, string] => entry[1] !== undefined),
     ),

@@ -10,6 +10,7 @@ import {
 } from "@pulumi/pulumi/automation";
 import type { ImageLoader } from "../../components/cluster/image-loader";
 import type { RegistryCredentials } from "../../components/run/pull-secret";
+import { type HiddenValue, hiddenValues, redact } from "../../components/run/secret-values";
 import type { ExpiringCredentials } from "../registry/ecr-token";
 import { PullSecretRefresher } from "../registry/pull-secret-refresher";
 import { KubernetesRunNamespaces } from "../registry/run-namespaces";
@@ -23,7 +24,8 @@ import {
   type EngineListener,
   type RunEngine,
 } from "./run-engine";
-import { engineOptionsFromEnv } from "./engine-config";
+import { cliEnvironment, engineOptionsFromEnv } from "./engine-config";
+import { pulumiCommandWithOwnEnvironment } from "./pulumi-command";
 import type { Config } from "../config";
 import type { UrlPolicyOptions } from "../runs/url-policy";
 import { CheckoutError, checkoutSource } from "./source-checkout";
@@ -55,8 +57,10 @@ export interface PulumiRunEngineOptions {
   readonly sourcesDir: string;
   readonly target: RunTarget;
   /**
-   * Environment of the Pulumi CLI: backend URL (`PULUMI_BACKEND_URL`, `s3://…` in hybrid mode),
-   * passphrase, `REPORUNNER_SECRETS_PROVIDER` (see `workspace-backend.ts`), PULUMI_HOME, PATH.
+   * What the Pulumi CLI's environment is picked from: backend URL (`PULUMI_BACKEND_URL`, `s3://…` in
+   * hybrid mode), passphrase, `REPORUNNER_SECRETS_PROVIDER` (see `workspace-backend.ts`),
+   * PULUMI_HOME, PATH. The CLI gets only `cliEnvironment(pulumiEnv)` of it, and nothing of this
+   * process's own environment.
    */
   readonly pulumiEnv: Readonly<Record<string, string>>;
   /** How long the previews get to answer after the workloads are Ready (default 60 s). */
@@ -81,7 +85,28 @@ export class PulumiRunEngine implements RunEngine {
 
   constructor(private readonly options: PulumiRunEngineOptions) {}
 
+  /**
+   * Deploys the run. The run's environment values are secrets: every line of output and every failure
+   * reason leaves the engine with `[secret]` in their place (a build may print its arguments; an
+   * error may quote a manifest).
+   */
   async deploy(
+    request: DeployRequest,
+    listener: EngineListener,
+    signal?: AbortSignal,
+  ): Promise<DeployResult> {
+    const hidden = hiddenValues(request.env);
+    try {
+      return await this.deployRun(request, redactingListener(listener, hidden), signal);
+    } catch (error) {
+      if (hidden.length === 0 || !(error instanceof Error)) throw error;
+      if (error instanceof EngineFailure)
+        throw new EngineFailure(redact(error.reason, hidden), error.kind, { cause: error.cause });
+      throw new Error(redact(error.message, hidden), { cause: error });
+    }
+  }
+
+  private async deployRun(
     request: DeployRequest,
     listener: EngineListener,
     signal?: AbortSignal,
@@ -157,9 +182,10 @@ export class PulumiRunEngine implements RunEngine {
       },
     });
     let outputs: Record<string, { value: unknown }>;
+    const output = outputLines(listener);
     try {
       const result = await stack.up({
-        onOutput: (text) => emitLines(text, listener),
+        onOutput: output.write,
         onEvent,
         signal: cancelUpdate.signal,
       });
@@ -175,6 +201,7 @@ export class PulumiRunEngine implements RunEngine {
       const { reason, kind } = failureReason(diagnostics);
       throw new EngineFailure(reason, kind, { cause: error });
     } finally {
+      output.flush();
       watch.stop();
       signal?.removeEventListener("abort", forwardAbort);
     }
@@ -200,9 +227,10 @@ export class PulumiRunEngine implements RunEngine {
     const stack = await this.selectOrCreate(workspace, runId, false);
     if (stack) {
       const diagnostics: string[] = [];
+      const output = outputLines(listener);
       try {
         await stack.destroy({
-          onOutput: (text) => emitLines(text, listener),
+          onOutput: output.write,
           onEvent: (event) => {
             if (event.diagnosticEvent?.severity === "error") diagnostics.push(event.diagnosticEvent.message);
           },
@@ -212,6 +240,8 @@ export class PulumiRunEngine implements RunEngine {
         throw new EngineFailure(reason.replace("the deployment failed", "the destroy failed"), "engine", {
           cause: error,
         });
+      } finally {
+        output.flush();
       }
       await workspace.removeStack(stackName(runId));
     }
@@ -244,13 +274,16 @@ export class PulumiRunEngine implements RunEngine {
   }
 
   private getWorkspace(): Promise<LocalWorkspace> {
-    const { secretsProvider } = workspaceBackend(this.options.pulumiEnv);
-    this.workspace ??= LocalWorkspace.create({
-      workDir: this.options.projectDir,
-      envVars: { ...this.options.pulumiEnv },
-      // New run stacks encrypt their secrets (kubeconfig, env, registry token) with this provider.
-      ...(secretsProvider ? { secretsProvider } : {}),
-    });
+    const backend = workspaceBackend(this.options.pulumiEnv);
+    this.workspace ??= pulumiCommandWithOwnEnvironment().then((pulumiCommand) =>
+      LocalWorkspace.create({
+        workDir: this.options.projectDir,
+        pulumiCommand,
+        envVars: cliEnvironment(this.options.pulumiEnv, backend),
+        // New run stacks encrypt their secrets (kubeconfig, env, registry token) with this provider.
+        ...(backend.secretsProvider ? { secretsProvider: backend.secretsProvider } : {}),
+      }),
+    );
     return this.workspace;
   }
 
@@ -287,9 +320,33 @@ export class PulumiRunEngine implements RunEngine {
   }
 }
 
-/** Passes Pulumi's output on line by line, without the blank lines it pads with. */
-function emitLines(text: string, listener: EngineListener): void {
-  for (const line of text.split("\n")) if (line.trim()) listener.output(line.trimEnd());
+/** The listener, with every hidden value in an output line replaced by `[secret]`. */
+function redactingListener(listener: EngineListener, hidden: readonly HiddenValue[]): EngineListener {
+  if (hidden.length === 0) return listener;
+  return { phase: (phase) => listener.phase(phase), output: (line) => listener.output(redact(line, hidden)) };
+}
+
+/**
+ * Passes Pulumi's output on line by line, without the blank lines it pads with. A chunk may end in
+ * the middle of a line: the rest waits for the next chunk (or `flush`), so a listener that redacts
+ * always sees whole lines.
+ */
+function outputLines(listener: EngineListener): { write: (text: string) => void; flush: () => void } {
+  let pending = "";
+  const emit = (line: string) => {
+    if (line.trim()) listener.output(line.trimEnd());
+  };
+  return {
+    write: (text) => {
+      const lines = (pending + text).split("\n");
+      pending = lines.pop() ?? "";
+      lines.forEach(emit);
+    },
+    flush: () => {
+      emit(pending);
+      pending = "";
+    },
+  };
 }
 
 /**

@@ -1,0 +1,60 @@
+import * as path from "node:path";
+import { PulumiCommand } from "@pulumi/pulumi/automation";
+
+/** How the Automation API starts the CLI (`PulumiCommand.run`, internal to the SDK, stable since 3.100). */
+type Run = (
+  args: string[],
+  cwd: string,
+  additionalEnv: Record<string, string>,
+  onOutput?: (data: string) => void,
+  onError?: (data: string) => void,
+  signal?: AbortSignal,
+) => Promise<unknown>;
+
+/** Set by the SDK itself on every CLI call; never unset. */
+const SDK_VARIABLES = new Set(["PULUMI_AUTOMATION_API"]);
+
+/**
+ * The Pulumi CLI, started with exactly the environment the workspace gives it. The SDK starts the
+ * CLI with this process's environment plus the workspace's `envVars` (execa's `extendEnv`), which
+ * would hand the Run API's variables (database and Redis URLs, AWS credentials) to the CLI, its
+ * language host, its providers and every command a run executes. This command runs the CLI through
+ * `env -u NAME…`, unsetting every inherited variable the workspace did not set: names only travel on
+ * the command line, never values, and `env` execs the CLI in place, so cancelling still signals it.
+ */
+export async function pulumiCommandWithOwnEnvironment(): Promise<PulumiCommand> {
+  const cli = await PulumiCommand.get();
+  const run = (cli as unknown as { run: Run }).run;
+  // `env` found on PATH, not `/usr/bin/env`: the SDK prepends an absolute command's folder to PATH,
+  // which would put the system's node before the one the project runs with.
+  const envCommand = Object.create(cli, { command: { value: "env" } }) as PulumiCommand;
+  const wrapped = Object.create(cli) as PulumiCommand & { run: Run };
+  wrapped.run = (args, cwd, additionalEnv, onOutput, onError, signal) => {
+    const env = { ...additionalEnv };
+    if (path.isAbsolute(cli.command)) {
+      // What the SDK does for an absolute CLI: its own folder first, for the plugins bundled with it.
+      env.PATH = [path.dirname(cli.command), env.PATH ?? ""].filter(Boolean).join(path.delimiter);
+    }
+    return run.call(
+      envCommand,
+      [...unsetArguments(process.env, env), "--", cli.command, ...args],
+      cwd,
+      env,
+      onOutput,
+      onError,
+      signal,
+    );
+  };
+  return wrapped;
+}
+
+/** `-u NAME` for every variable of `inherited` that `wanted` does not set. */
+export function unsetArguments(
+  inherited: Readonly<Record<string, string | undefined>>,
+  wanted: Readonly<Record<string, string>>,
+): string[] {
+  return Object.keys(inherited)
+    .filter((name) => !(name in wanted) && !SDK_VARIABLES.has(name))
+    .sort()
+    .flatMap((name) => ["-u", name]);
+}
