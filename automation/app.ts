@@ -1,8 +1,9 @@
 /**
  * `createApp(deps)`: the Express application, built from its dependencies and connecting to nothing
- * itself. Order matters: secure headers and request logs, the unauthenticated probes, then bearer
- * authentication, the per-token rate limit, the body parser (so an unauthenticated caller cannot make
- * us read a body), the run routes, and the one error middleware.
+ * itself. Order matters: secure headers and request logs, the unauthenticated probes and the OpenAPI
+ * document, 405 for a method the document does not declare, then bearer authentication, the per-token
+ * rate limit, the body parser on the one route that takes a body (so an unauthenticated caller cannot
+ * make us read a body), the run routes, and the one error middleware.
  */
 import express from "express";
 import helmet from "helmet";
@@ -12,9 +13,12 @@ import type { LevelWithSilent, Logger } from "pino";
 import type { TokenTable } from "./config";
 import { authenticate } from "./api/auth";
 import { AppError, errorMiddleware } from "./api/errors";
+import { methodNotAllowed } from "./api/method-not-allowed";
+import { openApiDocument } from "./api/openapi";
 import { rateLimitPerToken } from "./api/rate-limit";
 import { healthRoutes, type ReadinessCheck } from "./api/routes-health";
 import { runRoutes } from "./api/routes-runs";
+import type { ApiContract } from "./api/schemas";
 import type { EventLog } from "./bus/event-log";
 import type { RunService } from "./runs/service";
 import type { RunStore } from "./runs/store";
@@ -35,6 +39,8 @@ export interface AppDeps {
   readonly bodyLimitBytes: number;
   readonly sseHeartbeatMs: number;
   readonly ssePollMs?: number;
+  /** What requests this server accepts (from its configuration); the OpenAPI document it serves says so. */
+  readonly contract: ApiContract;
 }
 
 /** Builds the application. */
@@ -62,10 +68,13 @@ export function createApp(deps: AppDeps): express.Express {
   );
   app.use(helmet());
 
-  app.use(healthRoutes(deps.readiness));
+  const document = openApiDocument(deps.contract);
+  app.use(healthRoutes(deps.readiness, document));
+  app.use(methodNotAllowed(document));
   app.use(authenticate(deps.tokens));
   app.use(rateLimitPerToken(deps.redis, deps.rateLimitPerMinute, deps.logger));
-  app.use(
+  app.post(
+    "/runs",
     express.json({
       limit: deps.bodyLimitBytes,
       strict: true,
@@ -74,6 +83,7 @@ export function createApp(deps: AppDeps): express.Express {
   );
   app.use(
     runRoutes({
+      contract: deps.contract,
       service: deps.service,
       store: deps.store,
       events: deps.events,

@@ -75,6 +75,7 @@ export async function start(options: StartOptions = {}): Promise<RunningServer> 
     bodyLimitBytes: config.bodyLimitBytes,
     sseHeartbeatMs: config.sseHeartbeatMs,
     ssePollMs: options.ssePollMs,
+    contract: { urlPolicy: config.urlPolicy, maxTtlSeconds: config.maxTtlSeconds },
   });
   let server: Server;
   try {

@@ -1,6 +1,5 @@
 /** Liveness, readiness and the OpenAPI document: unauthenticated, cheap, never touching a run. */
 import { Router } from "express";
-import { openApiDocument } from "./openapi";
 
 /** A named readiness check; rejects when the dependency cannot be used. */
 export type ReadinessCheck = readonly [name: string, check: () => Promise<void>];
@@ -12,10 +11,13 @@ function withTimeout(p: Promise<void>, ms: number): Promise<void> {
   });
 }
 
-/** Builds the router; `checks` are MongoDB, Redis and the engine. */
-export function healthRoutes(checks: readonly ReadinessCheck[], timeoutMs = 2000): Router {
+/** Builds the router; `checks` are MongoDB, Redis and the engine; `document` is the OpenAPI document. */
+export function healthRoutes(
+  checks: readonly ReadinessCheck[],
+  document: Record<string, unknown>,
+  timeoutMs = 2000,
+): Router {
   const router = Router();
-  const document = openApiDocument();
 
   router.get("/healthz", (_req, res) => {
     res.json({ status: "ok" });

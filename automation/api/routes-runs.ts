@@ -1,7 +1,6 @@
 /** The `/runs` routes: parse with the schemas, call the run service, map the result. */
 import { Router, type Request } from "express";
 import type { EventLog } from "../bus/event-log";
-import { ENTRY_ID } from "../bus/event-log";
 import { RUN_ID } from "../runs/ids";
 import type { RunService } from "../runs/service";
 import { FINAL } from "../runs/states";
@@ -9,7 +8,14 @@ import type { RunStore } from "../runs/store";
 import type { WorkloadLogs } from "../runs/workload-logs";
 import { AppError } from "./errors";
 import { acceptedView, runView } from "./run-view";
-import { createRunSchema, idempotencyKeySchema, listRunsQuerySchema, logsQuerySchema } from "./schemas";
+import {
+  type ApiContract,
+  createRunSchemaFor,
+  idempotencyKeySchema,
+  lastEventIdSchema,
+  listRunsQuerySchema,
+  logsQuerySchema,
+} from "./schemas";
 import { streamEvents, type SseDeps } from "./sse";
 import { parseOr } from "./validate";
 
@@ -20,6 +26,8 @@ export interface RunRoutesDeps {
   readonly events: EventLog;
   readonly logs: WorkloadLogs;
   readonly sse: Omit<SseDeps, "events" | "store">;
+  /** What this server accepts (its URL policy's syntax, its TTL limit); the OpenAPI document says the same. */
+  readonly contract: ApiContract;
 }
 
 function owner(res: { locals: Record<string, unknown> }): string {
@@ -38,6 +46,7 @@ function runId(req: Request): string {
 export function runRoutes(deps: RunRoutesDeps): Router {
   const { service } = deps;
   const router = Router();
+  const createRunSchema = createRunSchemaFor(deps.contract);
 
   router.post("/runs", async (req, res) => {
     if (!req.is("application/json")) {
@@ -76,10 +85,10 @@ export function runRoutes(deps: RunRoutesDeps): Router {
   router.get("/runs/:id/events", async (req, res) => {
     const id = runId(req);
     const header = req.headers["last-event-id"];
-    const last = typeof header === "string" && header !== "" ? header : undefined;
-    if (last !== undefined && !ENTRY_ID.test(last)) {
-      throw new AppError("invalid_last_event_id", "Last-Event-ID is not an event id", 400, "Last-Event-ID");
-    }
+    const last =
+      header === undefined
+        ? undefined
+        : parseOr(lastEventIdSchema, header, "Last-Event-ID", "invalid_last_event_id") || undefined;
     await service.get(owner(res), id);
     await streamEvents(req, res, { ...deps.sse, events: deps.events, store: deps.store }, id, last);
   });

@@ -22,6 +22,9 @@ export function parseOr<S extends z.ZodType>(
   const issue = result.error.issues[0]!;
   // A key can be anything a client sent: keep the field short (it is echoed back).
   const field = fieldOf(issue, where).slice(0, 100);
+  // A check with a code of its own (`params: { code }`) speaks for itself, in a full sentence.
+  const own = issue.code === "custom" ? (issue.params as { code?: unknown } | undefined)?.code : undefined;
+  if (typeof own === "string") throw new AppError(own, issue.message.slice(0, 300), 400, field);
   // The message is zod's, which never echoes the input; cap it anyway.
   throw new AppError(code, `${field}: ${issue.message}`.slice(0, 300), 400, field);
 }
