@@ -317,8 +317,9 @@ function cases(): Case[] {
       field: id === "%E0%A4%A" ? undefined : "id",
     });
   }
+  // A method the document does not declare: 405 naming the method (with Allow).
   for (const m of ["PUT", "PATCH"])
-    list.push({ name: `${m} /runs`, method: m, path: "/runs", body: good, field: "path" });
+    list.push({ name: `${m} /runs`, method: m, path: "/runs", body: good, field: "method" });
   list.push({ name: "unknown path", method: "GET", path: "/admin", field: "path" });
   return list;
 }
