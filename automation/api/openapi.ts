@@ -131,8 +131,9 @@ export function openApiDocument(contract: ApiContract = PERMISSIVE_CONTRACT): Js
             "400": error("invalid body; error.field names the field"),
             "413": error("body too large"),
             "415": error("not JSON"),
+            "409": error("Idempotency-Key already used with another request"),
             "422": error(
-              "repoUrl refused by the URL policy (its host resolves to a private address, is not allowed, or does not resolve), or Idempotency-Key reused with another body",
+              "repoUrl refused by the URL policy (its host resolves to a private address, is not allowed, or does not resolve)",
             ),
           },
         },

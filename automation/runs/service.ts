@@ -74,10 +74,11 @@ export class RunService {
       const earlier = await store.reserveIdempotencyKey(owner, idempotencyKey, hash, id);
       if (earlier) {
         if (earlier.requestHash !== hash) {
+          // 409, not 422: the request is valid in itself and conflicts with the key's earlier use.
           throw new AppError(
             "idempotency_key_reused",
             "this Idempotency-Key was used with a different request",
-            422,
+            409,
             "Idempotency-Key",
           );
         }

@@ -108,7 +108,7 @@ describe("run lifecycle", () => {
     expect(b.body.id).toBe(a.body.id);
     expect(b.headers.get("idempotent-replayed")).toBe("true");
     const c = await h.call("POST", "/runs", { body: { ...repo, ref: "dev" }, headers });
-    expect(c.status).toBe(422);
+    expect(c.status).toBe(409);
     expect(c.body.error.field).toBe("Idempotency-Key");
     // Another owner's key space is separate.
     const d = await h.call("POST", "/runs", { body: repo, headers, token: TOKENS.bob });
