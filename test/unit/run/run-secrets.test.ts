@@ -101,3 +101,21 @@ describe("a run's environment values", () => {
     for (const value of PLANTED) expect(JSON.stringify(outputs)).not.toContain(value);
   });
 });
+
+describe("a run stack's configuration", () => {
+  it("holds the run's environment only as a secret value", async () => {
+    const { runStackConfig } = await import("../../../stacks/run-config");
+    const config = runStackConfig(
+      {
+        runId: "sec12345",
+        sourceDir: FIXTURE,
+        commitSha: "0123456789abcdef0123456789abcdef01234567",
+        imageLoader: { method: "none" },
+      },
+      { kubeconfig: "{}", env: ENV },
+    );
+    expect(config["reporunner:runEnv"]).toEqual({ value: JSON.stringify(ENV), secret: true });
+    const plain = Object.values(config).filter((entry) => !entry.secret);
+    for (const value of PLANTED) expect(JSON.stringify(plain)).not.toContain(value);
+  });
+});
