@@ -9,7 +9,7 @@ import { runStreaming } from "./run-script";
  * started it: `down` stops only an environment that `up` started.
  */
 export interface BuiltinCluster {
-  /** `.builtin-cluster.env`: KUBECONFIG, KUBE_CONTEXT, CONTAINERD_ADDRESS, REDIS_URL, MONGODB_URL, PATH, … */
+  /** `.builtin-cluster/env`: KUBECONFIG, KUBE_CONTEXT, CONTAINERD_ADDRESS, REDIS_URL, MONGODB_URL, PATH, … */
   readonly env: Readonly<Record<string, string>>;
   readonly startedByUp: boolean;
 }
@@ -31,7 +31,7 @@ export async function ensureBuiltinCluster(
     runStreaming("bash", [path.join(projectDir, script)], { cwd: projectDir, onLine });
   await bash("builtin-cluster/setup.sh");
   const wasRunning = builtinClusterRunning(projectDir);
-  // Idempotent: keeps what runs and (re)writes .builtin-cluster.env.
+  // Idempotent: keeps what runs and (re)writes .builtin-cluster/env.
   await bash("builtin-cluster/env/up.sh");
   // The stand-in images of the preview gateway and Redis (no image can be pulled on this machine).
   await bash("testenv/images/build-standins.sh");
@@ -45,9 +45,9 @@ export async function stopBuiltinCluster(projectDir: string, onLine: (line: stri
   });
 }
 
-/** `.builtin-cluster.env` as a record (KEY=VALUE lines, `#` comments). */
+/** `.builtin-cluster/env` as a record (KEY=VALUE lines, `#` comments). */
 export function readBuiltinClusterEnv(projectDir: string): Record<string, string> {
-  const file = path.join(projectDir, ".builtin-cluster.env");
+  const file = path.join(projectDir, ".builtin-cluster", "env");
   const env: Record<string, string> = {};
   for (const line of fs.readFileSync(file, "utf8").split("\n")) {
     const match = /^([A-Z_][A-Z0-9_]*)=(.*)$/.exec(line);

@@ -6,7 +6,7 @@ import { PulumiRunEngine, type RunTarget } from "../../../automation/engine/pulu
 
 /** The project's root: Pulumi.yaml, package.json and the env file live here. */
 export const PROJECT_DIR = path.resolve(__dirname, "..", "..", "..");
-const ENV_FILE = path.join(PROJECT_DIR, ".builtin-cluster.env");
+const ENV_FILE = path.join(PROJECT_DIR, ".builtin-cluster", "env");
 
 /**
  * Reads the env file `npm run env:up` writes and puts it into this process's environment (PATH to
