@@ -21,7 +21,8 @@ SERVICE_CIDR=10.96.0.0/12
 API_SERVICE_IP=10.96.0.1
 DNS_SERVICE_IP=10.96.0.10
 CLUSTER_DOMAIN=cluster.local
-FWD_CHAIN=RRTESTENV-FWD   # our iptables chain in filter/FORWARD
+GUARD_TABLE=rrtestenv     # our nftables table (inet): the pods' egress guard
+FWD_CHAIN=RRTESTENV-FWD   # where the guard was before (an iptables chain in filter/FORWARD)
 
 # Loopback ports (override with the environment variable of the same name).
 APISERVER_PORT=${APISERVER_PORT:-6443}
@@ -36,6 +37,8 @@ DNS_HOST_PORT=53          # CoreDNS answers on 127.0.0.1 and the node IP
 CONTAINERD_SOCK="$RUN/containerd/containerd.sock"
 DOCKER_SOCK="$RUN/docker.sock"
 PAUSE_IMAGE=localhost/reporunner/pause:3.10
+# local-path-provisioner's helper pods (busybox from build/26-base-rootfs.sh, pinned in containerd).
+HELPER_IMAGE=localhost/reporunner/busybox:latest
 
 # tool_dir NAME → the cache folder a build/2*.sh script built (it writes a pointer file).
 tool_dir() {
@@ -112,7 +115,15 @@ stop() { STOP_TIMEOUT=${2:-15} stop_all "$1"; }
 
 # Every long-running part, in start order (down.sh stops them in reverse).
 COMPONENTS=(etcd kube-apiserver apiserver-bridge kube-controller-manager kube-scheduler containerd dockerd
-  kubelet kube-proxy coredns hostpath-provisioner registry redis ferretdb moto)
+  kubelet kube-proxy coredns local-path-provisioner kube-router registry redis ferretdb moto)
 
-# provisioner_ok → the volume provisioner finished a pass in the last 10 s (it touches its heartbeat file).
-provisioner_ok() { [[ -n $(find "$RUN/hostpath-provisioner.heartbeat" -newermt '-10 seconds' 2>/dev/null) ]]; }
+# api_connected NAME → NAME's process holds a connection to the API server (for parts with no health port).
+api_connected() {
+  local pid
+  pid=$(pid_of "$1") || return 1
+  [[ $(ss -Htnp state established "( dport = :$APISERVER_PORT )" 2>/dev/null) == *"pid=$pid,"* ]]
+}
+# netpol_ok → kube-router talks to the API server and its chains are hooked into filter/FORWARD.
+netpol_ok() {
+  api_connected kube-router && [[ $(iptables -S FORWARD 2>/dev/null) == *"-j KUBE-ROUTER-FORWARD"* ]]
+}

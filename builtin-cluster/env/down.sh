@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Stops everything up.sh started (by pid files), removes the pods' containers, mounts, network
-# namespaces, the node bridge and the iptables chains of the environment. Keeps the state dir's data
-# (etcd, registry, certs, secrets, provisioned volumes in $STATE/volumes) and the toolchain cache;
-# `rm -rf` the state dir for a clean slate.
+# namespaces, the node bridge, and the iptables chains, ipsets and nftables table of the environment.
+# Keeps the state dir's data (etcd, registry, certs, secrets, provisioned volumes in $STATE/volumes)
+# and the toolchain cache; `rm -rf` the state dir for a clean slate.
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 [[ $(id -u) == 0 ]] || die "needs root"
 t0=$SECONDS
@@ -29,7 +29,7 @@ fi
 # 3. The rest in three waves, each at once (SIGTERM, wait, SIGKILL after 15 s): clients of the API
 #    and the data services; then the API server and containerd; etcd last (the API server hangs on
 #    shutdown when etcd goes first).
-stop_all hostpath-provisioner coredns kube-proxy kube-scheduler kube-controller-manager apiserver-bridge registry redis ferretdb moto
+stop_all local-path-provisioner kube-router coredns kube-proxy kube-scheduler kube-controller-manager apiserver-bridge registry redis ferretdb moto
 stop_all kube-apiserver containerd
 stop_all etcd
 
@@ -70,6 +70,11 @@ for table in filter nat mangle; do
   for ch in $chains; do iptables -t "$table" -F "$ch" 2>/dev/null || true; done
   for ch in $chains; do iptables -t "$table" -X "$ch" 2>/dev/null || true; done
 done
+# kube-router's ipsets (KUBE-*; inet6:KUBE-* for IPv6), unreferenced now that its rules are gone.
+if command -v ipset >/dev/null; then
+  for set in $(ipset list -n 2>/dev/null | grep -E '^(inet6:)?KUBE-' || true); do ipset destroy "$set" 2>/dev/null || true; done
+fi
+nft delete table inet "$GUARD_TABLE" 2>/dev/null || true
 for dev in "$BRIDGE" docker0; do
   ip link show "$dev" >/dev/null 2>&1 && ip link delete "$dev" && log "deleted $dev"
 done

@@ -19,7 +19,8 @@ check() {
     "$KUBECTL" --kubeconfig "$kcfg" get node "$NODE_NAME" -o jsonpath='{.status.conditions[?(@.type=="Ready")].status}' | grep -q True ;;
   kube-proxy) curl -fsS -m 3 http://127.0.0.1:10256/healthz ;;
   coredns) curl -fsS -m 3 http://127.0.0.1:18181/ready ;;
-  hostpath-provisioner) provisioner_ok ;;
+  local-path-provisioner) api_connected local-path-provisioner ;;
+  kube-router) netpol_ok ;;
   registry) curl -fsS -m 3 --cacert "$PKI/ca.crt" -u "reporunner:$pw" "https://127.0.0.1:$REGISTRY_PORT/v2/" ;;
   redis) redis-cli -p "$REDIS_PORT" ping | grep -q PONG ;;
   ferretdb) timeout 3 bash -c "exec 3<>/dev/tcp/127.0.0.1/$MONGO_PORT" ;;

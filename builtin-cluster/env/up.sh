@@ -2,8 +2,8 @@
 # Starts the test environment on this machine, on loopback (and on the node bridge it creates):
 #   etcd, kube-apiserver (TLS, RBAC+Node authorizers, PodSecurity admission), controller-manager,
 #   scheduler, containerd (CRI, runc, cgroupfs), dockerd, kubelet, kube-proxy (iptables), CoreDNS,
-#   a TLS+htpasswd registry, redis, FerretDB (MongoDB wire protocol), moto (AWS APIs), and a hostPath
-#   volume provisioner (default StorageClass "standard").
+#   a TLS+htpasswd registry, redis, FerretDB (MongoDB wire protocol), moto (AWS APIs), local-path-provisioner
+#   (default StorageClass "standard", as in kind) and kube-router's NetworkPolicy controller.
 # Idempotent: parts already running are kept. Writes $PROJECT_DIR/.builtin-cluster/env (KEY=VALUE lines).
 # Needs root (network devices, iptables, mounts) and a built toolchain (npm run setup).
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
@@ -17,12 +17,14 @@ COREDNS="$(tool_dir coredns)/bin/coredns"
 FERRETDB="$(tool_dir ferretdb)/bin/ferretdb"
 MOTO_SERVER="$(tool_dir moto)/venv/bin/moto_server"
 ROOTFS="$(tool_dir base-rootfs)"
-NODE_BIN=$(command -v node) || die "node missing (Node 20)"
-TSX_CJS="$PROJECT_DIR/node_modules/tsx/dist/cjs/index.cjs"
-[[ -f $TSX_CJS && -d $PROJECT_DIR/node_modules/@kubernetes/client-node ]] || die "node_modules incomplete: run npm ci"
+LOCAL_PATH_PROVISIONER="$(tool_dir local-path-provisioner)/bin/local-path-provisioner"
+KUBE_ROUTER="$(tool_dir kube-router)/bin/kube-router"
 KUBECTL="$KBIN/kubectl"
 for b in containerd dockerd docker ctr runc docker-registry redis-server htpasswd socat openssl iptables conntrack; do
   command -v "$b" >/dev/null || die "$b missing: run 'npm run setup' (build/21-debian-packages.sh)"
+done
+for b in ipset nft; do
+  command -v "$b" >/dev/null || die "$b missing: run 'npm run setup' (build/28-network-policies.sh)"
 done
 DOCKER=/usr/bin/docker   # Debian's client, matching its daemon
 CNI_BIN=/usr/lib/cni
@@ -77,7 +79,8 @@ cert kubelet "system:node:$NODE_NAME" system:nodes clientAuth
 cert kubelet-serving "system:node:$NODE_NAME" system:nodes serverAuth "IP:$NODE_IP,IP:127.0.0.1,DNS:$NODE_NAME"
 cert kube-proxy system:kube-proxy "" clientAuth
 cert coredns system:coredns "" clientAuth
-cert hostpath-provisioner reporunner:hostpath-provisioner "" clientAuth
+cert local-path-provisioner reporunner:local-path-provisioner "" clientAuth
+cert kube-router reporunner:kube-router "" clientAuth
 cert registry reporunner-registry "" serverAuth "IP:127.0.0.1,DNS:localhost"
 if [[ ! -s $PKI/sa.key ]]; then
   openssl genrsa -out "$PKI/sa.key" 2048 2>/dev/null
@@ -107,7 +110,7 @@ current-context: reporunner-testenv
 EOF
   chmod 600 "$f"
 }
-for k in admin controller-manager scheduler kubelet kube-proxy coredns hostpath-provisioner; do kubeconfig "$k" "$k"; done
+for k in admin controller-manager scheduler kubelet kube-proxy coredns local-path-provisioner kube-router; do kubeconfig "$k" "$k"; done
 ADMIN_KUBECONFIG="$KCFG/admin.kubeconfig"
 kc() { "$KUBECTL" --kubeconfig "$ADMIN_KUBECONFIG" "$@"; }
 # put FILE <stdin → writes FILE only when its content changes (running parts watch their configs).
@@ -131,13 +134,26 @@ ip link set "$BRIDGE" up
 # ClusterIPs are on no interface: route the service range onto the node bridge so that the host can
 # connect() to them (kube-proxy DNATs in OUTPUT); an unassigned one then stays on the bridge, unanswered.
 ip route replace "$SERVICE_CIDR" dev "$BRIDGE" src "$NODE_IP"
+# The cluster DNS address is the node's own (CoreDNS answers on it, see below), so that pods' DNS is
+# local traffic to the node, which the NetworkPolicy controller lets through for the service range.
+[[ $(ip -4 addr show dev "$BRIDGE") == *"inet $DNS_SERVICE_IP/32"* ]] || ip addr add "$DNS_SERVICE_IP/32" dev "$BRIDGE"
 # Egress guard: pods talk to each other, the node and the host's services, never beyond the bridge.
-iptables -N "$FWD_CHAIN" 2>/dev/null || true
-iptables -F "$FWD_CHAIN"
-iptables -A "$FWD_CHAIN" -i "$BRIDGE" -o "$BRIDGE" -j RETURN
-iptables -A "$FWD_CHAIN" -i "$BRIDGE" -j REJECT
-iptables -A "$FWD_CHAIN" -o "$BRIDGE" ! -s "$POD_CIDR" -m conntrack ! --ctstate RELATED,ESTABLISHED,DNAT -j REJECT
-iptables -C FORWARD -j "$FWD_CHAIN" 2>/dev/null || iptables -I FORWARD 1 -j "$FWD_CHAIN"
+# An nftables table whose forward chain runs before iptables' filter table, so that nothing accepted
+# there (kube-router ACCEPTs the traffic a NetworkPolicy allows) can take a packet past it.
+nft -f - <<EOF
+table inet $GUARD_TABLE
+delete table inet $GUARD_TABLE
+table inet $GUARD_TABLE {
+  chain forward {
+    type filter hook forward priority filter - 10; policy accept;
+    iifname "$BRIDGE" oifname "$BRIDGE" return
+    iifname "$BRIDGE" reject
+    oifname "$BRIDGE" ip saddr != $POD_CIDR ct state != { established, related } ct status & dnat == 0 reject
+  }
+}
+EOF
+# (Before the nftables guard it was an iptables chain: drop it when an older up.sh left it.)
+if iptables -D FORWARD -j "$FWD_CHAIN" 2>/dev/null; then iptables -F "$FWD_CHAIN"; iptables -X "$FWD_CHAIN"; fi
 
 put "$STATE/cni/net.d/10-reporunner.conflist" <<EOF
 {
@@ -297,14 +313,23 @@ docker_import "$ROOTFS/debian.tar" debian:bookworm-slim 'CMD ["bash"]' 'ENV PATH
 docker_import "$ROOTFS/pause.tar" "$PAUSE_IMAGE" 'ENTRYPOINT ["/pause"]'
 # Drop the images that newer imports left untagged.
 "$DOCKER" image prune -f --filter "label=org.reporunner.rootfs" >/dev/null
-pause_id=$("$DOCKER" image inspect -f '{{.Id}}' "$PAUSE_IMAGE")
-if [[ "$(cat "$STATE/containerd/pause.imported" 2>/dev/null)" != "$pause_id" ]] ||
-  ! ctr --address "$CONTAINERD_SOCK" -n k8s.io images ls -q | grep -xF "$PAUSE_IMAGE" >/dev/null; then
-  log "images: $PAUSE_IMAGE → containerd k8s.io"
-  "$DOCKER" save "$PAUSE_IMAGE" | ctr --address "$CONTAINERD_SOCK" -n k8s.io images import - >/dev/null
-  ctr --address "$CONTAINERD_SOCK" -n k8s.io images label "$PAUSE_IMAGE" io.cri-containerd.pinned=pinned >/dev/null 2>&1 || true
-  echo "$pause_id" >"$STATE/containerd/pause.imported"
-fi
+# The cluster's own images, in containerd for the kubelet, pinned (never garbage-collected): the pause
+# image and busybox as local-path-provisioner's helper (it makes and removes the volume directories).
+"$DOCKER" tag busybox:latest "$HELPER_IMAGE"
+to_containerd() { # IMAGE → imports it from docker unless containerd holds that very image
+  local image=$1 id mark
+  id=$("$DOCKER" image inspect -f '{{.Id}}' "$image")
+  mark="$STATE/containerd/$(printf %s "$image" | tr -c 'A-Za-z0-9.-' _).imported"
+  if [[ "$(cat "$mark" 2>/dev/null)" != "$id" ]] ||
+    ! ctr --address "$CONTAINERD_SOCK" -n k8s.io images ls -q | grep -xF "$image" >/dev/null; then
+    log "images: $image → containerd k8s.io"
+    "$DOCKER" save "$image" | ctr --address "$CONTAINERD_SOCK" -n k8s.io images import - >/dev/null
+    ctr --address "$CONTAINERD_SOCK" -n k8s.io images label "$image" io.cri-containerd.pinned=pinned >/dev/null 2>&1 || true
+    echo "$id" >"$mark"
+  fi
+}
+to_containerd "$PAUSE_IMAGE"
+to_containerd "$HELPER_IMAGE"
 
 # ---------------------------------------------------------------- node: kubelet + kube-proxy
 printf 'nameserver %s\nsearch .\n' "$NODE_IP" >"$STATE/kubelet/resolv.conf"
@@ -360,7 +385,11 @@ EOF
 start kube-proxy "$KBIN/kube-proxy" --config "$STATE/kube-proxy.yaml"
 
 # ---------------------------------------------------------------- cluster DNS: CoreDNS on the node
-# A selector-less kube-dns Service whose endpoint is the node, where CoreDNS answers from the API.
+# CoreDNS runs on the node and answers on the kube-dns Service's own address, which up.sh put on the node
+# bridge: the Service is labelled for another proxy, so kube-proxy leaves it alone and pods' queries stay
+# local traffic to the node (kube-router lets the service range in; a DNAT to the node's address would
+# meet the pods' egress policies, which name DNS by the kube-dns pods that this cluster does not have).
+# The EndpointSlice names the node, where CoreDNS answers too.
 kc apply -f - >/dev/null <<EOF
 apiVersion: rbac.authorization.k8s.io/v1
 kind: ClusterRole
@@ -384,7 +413,7 @@ kind: Service
 metadata:
   name: kube-dns
   namespace: kube-system
-  labels: {k8s-app: kube-dns, kubernetes.io/name: CoreDNS}
+  labels: {k8s-app: kube-dns, kubernetes.io/name: CoreDNS, service.kubernetes.io/service-proxy-name: reporunner-node-dns}
 spec:
   clusterIP: $DNS_SERVICE_IP
   ports:
@@ -408,7 +437,7 @@ ports:
 EOF
 put "$STATE/coredns/Corefile" <<EOF
 $CLUSTER_DOMAIN:$DNS_HOST_PORT in-addr.arpa:$DNS_HOST_PORT ip6.arpa:$DNS_HOST_PORT {
-  bind 127.0.0.1 $NODE_IP
+  bind 127.0.0.1 $NODE_IP $DNS_SERVICE_IP
   errors
   health 127.0.0.1:18080
   ready 127.0.0.1:18181
@@ -424,56 +453,160 @@ $CLUSTER_DOMAIN:$DNS_HOST_PORT in-addr.arpa:$DNS_HOST_PORT ip6.arpa:$DNS_HOST_PO
 EOF
 start coredns "$COREDNS" -conf "$STATE/coredns/Corefile"
 
-# ---------------------------------------------------------------- volumes: hostPath provisioner on the node
-# The default StorageClass "standard" (as in kind/k3d); testenv/provisioner/hostpath-provisioner.ts makes a
-# PersistentVolume on a directory under $STATE/volumes for each of its claims, and deletes it once released.
-kc apply -f - >/dev/null <<EOF
+# ---------------------------------------------------------------- volumes: local-path-provisioner on the node
+# As in kind: the default StorageClass "standard" is rancher.io/local-path, WaitForFirstConsumer (it makes
+# the directory on the node the pod was scheduled to). The provisioner runs on the host against the API
+# server; for each claim it runs a helper pod (busybox, in namespace local-path-storage) that makes
+# $STATE/volumes/pvc-<uid>_<namespace>_<claim> (mode 0777) and, once the claim is gone, removes it.
+# The class's provisioner and binding mode cannot change in place: replace a class of another provisioner.
+sc_provisioner=$(kc get storageclass standard -o jsonpath='{.provisioner}' 2>/dev/null || true)
+if [[ -n $sc_provisioner && $sc_provisioner != rancher.io/local-path ]]; then
+  log "volumes: replacing StorageClass standard ($sc_provisioner → rancher.io/local-path)"
+  kc delete storageclass standard >/dev/null
+fi
+lpp_manifest=$(cat <<EOF
+apiVersion: v1
+kind: Namespace
+metadata:
+  name: local-path-storage
+  # The helper pods mount the volumes' parent directory (hostPath).
+  labels: {pod-security.kubernetes.io/enforce: privileged}
+---
+apiVersion: v1
+kind: ServiceAccount
+metadata: {name: local-path-provisioner-service-account, namespace: local-path-storage}
+automountServiceAccountToken: false
+---
 apiVersion: storage.k8s.io/v1
 kind: StorageClass
 metadata:
   name: standard
   annotations: {storageclass.kubernetes.io/is-default-class: "true"}
-provisioner: reporunner.dev/hostpath
-volumeBindingMode: Immediate
+provisioner: rancher.io/local-path
+volumeBindingMode: WaitForFirstConsumer
 reclaimPolicy: Delete
 ---
 apiVersion: rbac.authorization.k8s.io/v1
 kind: ClusterRole
-metadata: {name: "reporunner:hostpath-provisioner"}
+metadata: {name: "reporunner:local-path-provisioner"}
 rules:
 - apiGroups: [""]
-  resources: [persistentvolumeclaims]
+  resources: [nodes, persistentvolumeclaims, configmaps, pods, pods/log]
   verbs: [get, list, watch]
 - apiGroups: [""]
   resources: [persistentvolumes]
-  verbs: [get, list, watch, create, delete]
+  verbs: [get, list, watch, create, patch, update, delete]
+- apiGroups: [""]
+  resources: [events]
+  verbs: [create, patch]
 - apiGroups: [storage.k8s.io]
   resources: [storageclasses]
   verbs: [get, list, watch]
 ---
 apiVersion: rbac.authorization.k8s.io/v1
 kind: ClusterRoleBinding
-metadata: {name: "reporunner:hostpath-provisioner"}
-roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: "reporunner:hostpath-provisioner"}
-subjects: [{apiGroup: rbac.authorization.k8s.io, kind: User, name: "reporunner:hostpath-provisioner"}]
+metadata: {name: "reporunner:local-path-provisioner"}
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: "reporunner:local-path-provisioner"}
+subjects: [{apiGroup: rbac.authorization.k8s.io, kind: User, name: "reporunner:local-path-provisioner"}]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: Role
+metadata: {name: "reporunner:local-path-provisioner", namespace: local-path-storage}
+rules:
+- apiGroups: [""]
+  resources: [pods]
+  verbs: [get, list, watch, create, patch, update, delete]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: RoleBinding
+metadata: {name: "reporunner:local-path-provisioner", namespace: local-path-storage}
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: Role, name: "reporunner:local-path-provisioner"}
+subjects: [{apiGroup: rbac.authorization.k8s.io, kind: User, name: "reporunner:local-path-provisioner"}]
+---
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: local-path-config, namespace: local-path-storage}
+data:
+  config.json: |-
+    {"nodePathMap": [{"node": "DEFAULT_PATH_FOR_NON_LISTED_NODES", "paths": ["$STATE/volumes"]}]}
+  setup: |-
+    #!/bin/sh
+    set -eu
+    mkdir -m 0777 -p "\$VOL_DIR"
+  teardown: |-
+    #!/bin/sh
+    set -eu
+    rm -rf "\$VOL_DIR"
+  helperPod.yaml: |-
+    apiVersion: v1
+    kind: Pod
+    metadata:
+      name: helper-pod
+    spec:
+      priorityClassName: system-node-critical
+      automountServiceAccountToken: false
+      tolerations:
+      - {key: node.kubernetes.io/disk-pressure, operator: Exists, effect: NoSchedule}
+      containers:
+      - name: helper-pod
+        image: $HELPER_IMAGE
+        imagePullPolicy: Never
 EOF
-# Ready once it has finished a pass (it touches the heartbeat file after each; no stale one from a former run).
-# (--max-*-space-size: client-node alone is ~130 MB resident; keep the heap from growing past that.)
-alive hostpath-provisioner || rm -f "$RUN/hostpath-provisioner.heartbeat"
-start hostpath-provisioner "$NODE_BIN" --max-old-space-size=128 --max-semi-space-size=2 \
-  --require "$TSX_CJS" "$PROJECT_DIR/testenv/provisioner/hostpath-provisioner.ts" \
-  --kubeconfig "$KCFG/hostpath-provisioner.kubeconfig" --volumes-dir "$STATE/volumes" \
-  --heartbeat "$RUN/hostpath-provisioner.heartbeat"
+)
+kc apply -f - >/dev/null <<<"$lpp_manifest"
+# It reads its configuration from the ConfigMap once, at start: restart it when that changed.
+lpp_sum=$(sha256sum <<<"$lpp_manifest" | cut -c1-16)
+if alive local-path-provisioner && [[ "$(cat "$RUN/local-path-provisioner.config" 2>/dev/null)" != "$lpp_sum" ]]; then
+  log "local-path-provisioner: configuration changed, restarting"
+  stop local-path-provisioner
+fi
+echo "$lpp_sum" >"$RUN/local-path-provisioner.config"
+start local-path-provisioner "$LOCAL_PATH_PROVISIONER" start \
+  --kubeconfig "$KCFG/local-path-provisioner.kubeconfig" --namespace local-path-storage \
+  --configmap-name local-path-config --service-account-name local-path-provisioner-service-account \
+  --provisioner-name rancher.io/local-path --helper-image "$HELPER_IMAGE"
+
+# ---------------------------------------------------------------- NetworkPolicy: kube-router's controller
+# Only its network policy controller (no routing, no service proxy: the bridge and kube-proxy do those):
+# iptables chains and ipsets in the filter table, from the pods and NetworkPolicies the API holds. It
+# reads the node's address from the Node object, so it starts once the kubelet registered it (below).
+kc apply -f - >/dev/null <<EOF
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
+metadata: {name: "reporunner:kube-router"}
+rules:
+- apiGroups: [""]
+  resources: [namespaces, pods, services, nodes, endpoints]
+  verbs: [get, list, watch]
+- apiGroups: [networking.k8s.io]
+  resources: [networkpolicies]
+  verbs: [get, list, watch]
+- apiGroups: [discovery.k8s.io]
+  resources: [endpointslices]
+  verbs: [get, list, watch]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRoleBinding
+metadata: {name: "reporunner:kube-router"}
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: "reporunner:kube-router"}
+subjects: [{apiGroup: rbac.authorization.k8s.io, kind: User, name: "reporunner:kube-router"}]
+EOF
 
 # ---------------------------------------------------------------- readiness
 wait_for kubelet 60 curl -fsS http://127.0.0.1:10248/healthz
 wait_for kube-proxy 30 curl -fsS http://127.0.0.1:10256/healthz
 wait_for coredns 30 curl -fsS http://127.0.0.1:18181/ready
-wait_for hostpath-provisioner 30 provisioner_ok
+wait_for local-path-provisioner 30 api_connected local-path-provisioner
 wait_for kube-controller-manager 30 curl -fsSk https://127.0.0.1:10257/healthz
 wait_for kube-scheduler 30 curl -fsSk https://127.0.0.1:10259/healthz
 node_ready() { kc get node "$NODE_NAME" -o jsonpath='{.status.conditions[?(@.type=="Ready")].status}' | grep -q True; }
 wait_for kubelet 90 node_ready
+# (--health-port=0: its health server would listen on every interface.)
+start kube-router "$KUBE_ROUTER" --kubeconfig "$KCFG/kube-router.kubeconfig" --hostname-override "$NODE_NAME" \
+  --run-firewall=true --run-router=false --run-service-proxy=false --enable-cni=false \
+  --enable-ipv4=true --enable-ipv6=false --service-cluster-ip-range "$SERVICE_CIDR" \
+  --health-port=0 --metrics-port=0 --iptables-sync-period=1m --v=1
+wait_for kube-router 60 netpol_ok
 sa_ready() { kc -n default get serviceaccount default; }
 wait_for kube-controller-manager 30 sa_ready
 wait_for registry 20 curl -fsS --cacert "$PKI/ca.crt" -o /dev/null -u "$REGISTRY_USER:$REGISTRY_PASSWORD" "https://127.0.0.1:$REGISTRY_PORT/v2/"

@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # Proves the test cluster's volumes (run after `npm run env:up`, as root, on the node):
 #   StatefulSet (busybox, runAsUser 65534, PodSecurity "restricted") with a 100Mi volumeClaimTemplate and no
-#   storageClassName → the default StorageClass "standard" → testenv/provisioner/hostpath-provisioner.ts makes
-#   a PersistentVolume on a host directory → pod Running, its file is in that directory, and survives the pod
-#   being replaced → namespace deleted → the PersistentVolume and its directory are gone. Exit 0 only when all
-#   of it worked.
+#   storageClassName → the default StorageClass "standard" → local-path-provisioner (rancher.io/local-path,
+#   as in kind) makes a PersistentVolume on a host directory → pod Running, its file is in that directory,
+#   and survives the pod being replaced → namespace deleted → the PersistentVolume and its directory are
+#   gone. Exit 0 only when all of it worked.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 env_file="$here/../../.builtin-cluster/env"
@@ -21,6 +21,8 @@ ns="volume-smoke-$token"
 cleanup() { kubectl delete namespace "$ns" --wait=false >/dev/null 2>&1 || true; }
 trap cleanup EXIT
 
+# The pod's image: Docker's busybox into the cluster's containerd (a no-op once there).
+"$LOAD_IMAGE" busybox:latest
 say "StatefulSet with a 100Mi volumeClaimTemplate in namespace $ns"
 kubectl apply -f - >/dev/null <<EOF
 apiVersion: v1
@@ -69,8 +71,8 @@ pv=$(kubectl -n "$ns" get pvc "$pvc" -o jsonpath='{.spec.volumeName}')
 [[ -n $pv ]] || fail "claim $pvc is not bound"
 read -r class policy by dir < <(kubectl get pv "$pv" -o jsonpath='{.spec.storageClassName} {.spec.persistentVolumeReclaimPolicy} {.metadata.annotations.pv\.kubernetes\.io/provisioned-by} {.spec.hostPath.path}'; echo)
 say "pod data-0 Running after $((SECONDS - t0))s; $pvc → $pv ($class, $policy, by $by) at $dir"
-[[ $class == standard && $policy == Delete && $by == reporunner.dev/hostpath ]] || fail "unexpected PersistentVolume"
-[[ $dir == "$TESTENV_STATE/volumes/$ns-$pvc-"* ]] || fail "unexpected host path $dir"
+[[ $class == standard && $policy == Delete && $by == rancher.io/local-path ]] || fail "unexpected PersistentVolume"
+[[ $dir == "$TESTENV_STATE/volumes/$pv"_"$ns"_"$pvc" ]] || fail "unexpected host path $dir"
 [[ $(stat -c %a "$dir") == 777 ]] || fail "$dir has mode $(stat -c %a "$dir"), not 777"
 got=$(cat "$dir/hello.txt" 2>/dev/null || true)
 [[ $got == "$token data-0" ]] || fail "host file $dir/hello.txt holds '$got'"
