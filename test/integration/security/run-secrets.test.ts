@@ -1,3 +1,4 @@
+import { execFileSync } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
 import * as fs from "node:fs";
 import * as os from "node:os";
@@ -63,10 +64,14 @@ const call = async (method: string, route: string, body?: unknown, headers: Reco
   });
   return { status: response.status, text: await response.text() };
 };
-const getRun = async (id: string) => JSON.parse((await call("GET", `/runs/${id}`)).text) as Record<string, any>;
+const getRun = async (id: string) =>
+  JSON.parse((await call("GET", `/runs/${id}`)).text) as Record<string, any>;
 
-/** Every planted run value found in `text`. */
-const plantedIn = (text: string) => Object.values(PLANTED).filter((value) => text.includes(value));
+/** Every planted run value found in `text`, as it is or base64-encoded (how a Secret's `data` holds it). */
+const plantedIn = (text: string) =>
+  Object.values(PLANTED).filter(
+    (value) => text.includes(value) || text.includes(Buffer.from(value).toString("base64")),
+  );
 
 /** The engine's output lines (`engine output` at debug level), one per entry. */
 const engineLines = () =>
@@ -167,8 +172,9 @@ describe("a run's secret values", () => {
   it("reach the pod through the run's Secret: env, a composed value, the command and the build", () => {
     const exec = (...command: string[]) =>
       kubectl(["exec", "-n", `run-${runId}`, "deploy/app", "--", ...command]).trim();
-    expect(exec("printenv", "API_KEY")).toBe(PLANTED.API_KEY);
-    expect(exec("printenv", "DATABASE_URL")).toBe(`postgres://app:${PLANTED.DB_PASSWORD}@db:5432/app`);
+    const variable = (name: string) => exec("sh", "-c", `printf '%s' "$${name}"`);
+    expect(variable("API_KEY")).toBe(PLANTED.API_KEY);
+    expect(variable("DATABASE_URL")).toBe(`postgres://app:${PLANTED.DB_PASSWORD}@db:5432/app`);
     expect(exec("cat", "/tmp/api-key")).toBe(PLANTED.API_KEY);
     expect(exec("cat", "/www/build-token.sha256")).toBe(
       createHash("sha256").update(PLANTED.BUILD_TOKEN).digest("hex"),
@@ -182,19 +188,44 @@ describe("a run's secret values", () => {
   });
 
   it("are in the stack's exported state and its config file only encrypted", async () => {
-    const workspace = await LocalWorkspace.create({ workDir: PROJECT_DIR });
-    const stack = await Stack.select(`run-${runId}`, workspace);
-    const state = JSON.stringify(await stack.exportStack());
-    expect(state).toContain("ciphertext");
-    expect(plantedIn(state)).toEqual([]);
+    // The state as the backend keeps it: `pulumi stack export` without --show-secrets.
+    const exported = execFileSync(
+      "pulumi",
+      ["stack", "export", "--stack", `run-${runId}`, "--non-interactive"],
+      {
+        cwd: PROJECT_DIR,
+        encoding: "utf8",
+      },
+    );
+    expect(exported).toContain("ciphertext");
+    expect(plantedIn(exported)).toEqual([]);
+    const backend = process.env.PULUMI_BACKEND_URL ?? "";
+    if (backend.startsWith("file://")) {
+      const file = path.join(
+        backend.slice("file://".length),
+        ".pulumi",
+        "stacks",
+        "reporunner",
+        `run-${runId}.json`,
+      );
+      expect(plantedIn(fs.readFileSync(file, "utf8"))).toEqual([]);
+    }
     const configFile = path.join(PROJECT_DIR, `Pulumi.run-${runId}.yaml`);
     if (fs.existsSync(configFile)) expect(plantedIn(fs.readFileSync(configFile, "utf8"))).toEqual([]);
+    // The Automation API's export decrypts (--show-secrets): the values are there, as secrets.
+    const stack = await Stack.select(`run-${runId}`, await LocalWorkspace.create({ workDir: PROJECT_DIR }));
+    expect(plantedIn(JSON.stringify(await stack.exportStack())).sort()).toEqual(
+      Object.values(PLANTED).sort(),
+    );
   });
 
   it("are in MongoDB only sealed: the raw documents hold the names and nothing readable", async () => {
     const client = await MongoClient.connect(mongo.url);
     try {
-      const document = await client.db().collection("runs").findOne({ _id: runId as never });
+      const document = await client
+        .db()
+        .collection("runs")
+        .findOne({ _id: runId as never });
       expect(Object.keys(document!.env).sort()).toEqual(Object.keys(PLANTED).sort());
       for (const sealed of Object.values(document!.env)) expect(sealed).toMatch(/^v1:/);
       expect(plantedIn(JSON.stringify(document))).toEqual([]);
@@ -224,7 +255,10 @@ describe("the build's environment", () => {
     const lines = engineLines();
     expect(lines.some((line) => /PATH=\/usr\/local\/sbin/.test(line))).toBe(true);
     for (const [name, value] of Object.entries(apiSecrets)) {
-      expect(lines.filter((line) => line.includes(value)), name).toEqual([]);
+      expect(
+        lines.filter((line) => line.includes(value)),
+        name,
+      ).toEqual([]);
     }
   });
 
