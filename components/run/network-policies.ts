@@ -37,9 +37,10 @@ export function previewGatewayPeer(): PolicyPeer {
 export interface RunNetworkOptions {
   /**
    * The previews are NodePort URLs (a platform without the gateway): admit them from any address too.
-   * kind's enforcer judges NodePort traffic by its source outside the cluster, and a policy cannot tell
-   * that from a pod without knowing the cluster's pod range, so this also admits other pods. Default
-   * false: the preview gateway only.
+   * kind's enforcer (kube-network-policies) judges NodePort traffic by its source outside the cluster,
+   * and a policy cannot tell that from a pod without knowing the cluster's pod range, so this also
+   * admits other pods. kube-router (the built-in cluster, k3s) lets traffic from the node itself in,
+   * NodePorts included, so there the gateway-only policy serves NodePort URLs too. Default false.
    */
   readonly nodePortPreviews?: boolean;
 }
@@ -48,8 +49,8 @@ export interface RunNetworkOptions {
  * A run's network: nothing in or out by default; pods talk freely inside the namespace; every pod may
  * resolve names through cluster DNS; pods that publish a preview accept it from the preview gateway
  * (not from other runs, nor from anything else in the cluster). A local forward (`kubectl
- * port-forward`, the API server's preview forwarding) needs no rule: the kubelet connects to the port
- * inside the pod's own network namespace, where no policy applies. Each entry is one NetworkPolicy:
+ * port-forward`, the API server's preview forwarding) needs no rule: the container runtime connects to
+ * the port on the loopback inside the pod's own network namespace, where no policy applies. Each entry is one NetworkPolicy:
  * name → spec.
  */
 export function runNetworkPolicies(options: RunNetworkOptions = {}): Record<string, PolicySpec> {
