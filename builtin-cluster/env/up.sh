@@ -605,7 +605,7 @@ wait_for kubelet 90 node_ready
 start kube-router "$KUBE_ROUTER" --kubeconfig "$KCFG/kube-router.kubeconfig" --hostname-override "$NODE_NAME" \
   --run-firewall=true --run-router=false --run-service-proxy=false --enable-cni=false \
   --enable-ipv4=true --enable-ipv6=false --service-cluster-ip-range "$SERVICE_CIDR" \
-  --health-port=0 --metrics-port=0 --iptables-sync-period=1m --v=1
+  --health-port=0 --metrics-port=0 --iptables-sync-period=1m --v=0
 wait_for kube-router 60 netpol_ok
 sa_ready() { kc -n default get serviceaccount default; }
 wait_for kube-controller-manager 30 sa_ready
