@@ -145,7 +145,8 @@ export function openApiDocument(contract: ApiContract = PERMISSIVE_CONTRACT): Js
             status: {
               style: "form",
               explode: false,
-              schema: { type: "array", items: ref("RunState"), maxItems: RUN_STATES.length },
+              // At least one: `status=` reads as one empty name (refused), and no parameter means no filter.
+              schema: { type: "array", items: ref("RunState"), minItems: 1, maxItems: RUN_STATES.length },
             },
           }),
           responses: {

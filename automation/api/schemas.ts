@@ -29,13 +29,9 @@ export const refSchema = z
   .min(1)
   .max(200)
   .regex(/^[A-Za-z0-9._/-]+$/, "ref may contain letters, digits and . _ / - only")
-  .refine(
-    (r) => !r.startsWith("-") && !r.startsWith("/") && !r.endsWith("/"),
-    "ref must not start with - or /",
-  )
-  .refine((r) => !r.includes("..") && !r.includes("//") && !r.endsWith(".lock") && !r.endsWith("."), {
-    message: "ref is not a valid git ref",
-  })
+  // One pattern for the rest, so that the document publishes it too: no leading - or /, no .. or //,
+  // no trailing /, . or .lock.
+  .regex(new RegExp("^(?![-/])(?!.*(?:\\.\\.|//))(?!.*(?:/|\\.|\\.lock)$)"), "ref is not a valid git ref")
   .meta({ description: "Branch, tag or commit SHA; default: the remote's default branch", example: "main" });
 
 const RESERVED_KEYS = ["__proto__", "constructor", "prototype"];

@@ -7,7 +7,9 @@ function fieldOf(issue: z.core.$ZodIssue, where: string): string {
   const path = issue.path.map(String);
   if (issue.code === "unrecognized_keys" && issue.keys.length > 0) path.push(issue.keys[0]!);
   if (issue.code === "invalid_key" && path.length === 0) return where;
-  return path.length > 0 ? path.join(".") : where;
+  // An empty key (`?=x`) names nothing: then the field is the part it came in.
+  const joined = path.join(".");
+  return joined !== "" ? joined : where;
 }
 
 /** Parses `value` with `schema` or throws a 400 AppError (`code`, first issue's message and field). */

@@ -200,3 +200,11 @@ describe("methods the document does not declare", () => {
     expect((await fetch(`${base}/elsewhere`, { method: "PATCH" })).status).toBe(418);
   });
 });
+
+describe("fields named in errors", () => {
+  it("names the query when the unknown parameter has an empty name (`?=x`, found by the fuzz)", () => {
+    expect(() => parseOr(listRunsQuerySchema, { "": "x" }, "query")).toThrow(
+      expect.objectContaining({ status: 400, field: "query" }),
+    );
+  });
+});
