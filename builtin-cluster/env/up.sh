@@ -459,6 +459,8 @@ start coredns "$COREDNS" -conf "$STATE/coredns/Corefile"
 # server; for each claim it runs a helper pod (busybox, in namespace local-path-storage) that makes
 # $STATE/volumes/pvc-<uid>_<namespace>_<claim> (mode 0777) and, once the claim is gone, removes it.
 # The class's provisioner and binding mode cannot change in place: replace a class of another provisioner.
+# (It replaced a TypeScript provisioner of ours: stop one that an older up.sh started.)
+alive hostpath-provisioner && stop hostpath-provisioner
 sc_provisioner=$(kc get storageclass standard -o jsonpath='{.provisioner}' 2>/dev/null || true)
 if [[ -n $sc_provisioner && $sc_provisioner != rancher.io/local-path ]]; then
   log "volumes: replacing StorageClass standard ($sc_provisioner → rancher.io/local-path)"
