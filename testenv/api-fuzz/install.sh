@@ -8,7 +8,7 @@ version="${SCHEMATHESIS_VERSION:-4.32.5}"
 log() { printf '[api-fuzz] %s\n' "$*" >&2; }
 
 python="$(command -v python3 || true)"
-[[ -n "$python" ]] || { log "error: python3 is not installed (apt-get install python3 python3-venv)"; exit 1; }
+[[ -n "$python" ]] || { log "error: python3 is not installed (npm run setup installs it, or apt-get install python3-venv)"; exit 1; }
 py="$("$python" -c 'import sys; print(f"py{sys.version_info[0]}.{sys.version_info[1]}")')"
 toolchain="${REPORUNNER_CACHE:-$HOME/.cache/reporunner}/toolchain"
 venv="$toolchain/schemathesis-$version-$py"
@@ -23,7 +23,11 @@ if ! ready; then
   if ! ready; then
     log "installing schemathesis $version into $venv"
     rm -rf "$venv"
-    "$python" -m venv "$venv"
+    "$python" -m venv "$venv" >&2 || {
+      log "error: cannot make a venv with $python (npm run setup installs python3-venv)"
+      rm -rf "$venv"
+      exit 1
+    }
     "$venv/bin/python" -m pip install --quiet --disable-pip-version-check --no-input "schemathesis==$version" >&2
     "$venv/bin/st" --version >&2
     touch "$venv/.installed"
