@@ -208,3 +208,23 @@ describe("fields named in errors", () => {
     );
   });
 });
+
+describe("ref", () => {
+  const published: string[] = doc.components.schemas.CreateRun.properties.ref.allOf.map(
+    (p: any) => p.pattern,
+  );
+  const matches = (ref: string) => published.every((p) => new RegExp(p).test(ref));
+
+  it.each(["-upload-pack=x", "a..b", "refs//x", "x.lock", "x.", "x/", "/abs", "a b", "ü"])(
+    "is refused by the published patterns as by the server: %j",
+    (ref) => {
+      expect(matches(ref)).toBe(false);
+      expect(createRunSchemaFor(strict).safeParse({ repoUrl: "https://x/y", ref }).success).toBe(false);
+    },
+  );
+
+  it.each(["main", "v1.2.3", "feature/x-y_z", "tPqMR4KuKA"])("is accepted by both: %j", (ref) => {
+    expect(matches(ref)).toBe(true);
+    expect(createRunSchemaFor(strict).safeParse({ repoUrl: "https://x/y", ref }).success).toBe(true);
+  });
+});
