@@ -185,7 +185,7 @@ function bindMount(
     );
     return { kind: "emptyDir", target: entry.target, memory: false };
   }
-  const files = repoFiles(resolved, context.files);
+  const files = repoFiles(resolved, source, context.files);
   if (files instanceof RepoFileRefusal) {
     findings.refuse(at, hostFilesRefused(source, files));
     return undefined;
@@ -226,18 +226,29 @@ function hostFilesRefused(source: string, refusal: RepoFileRefusal): string {
  * The files a bind source holds; why they cannot go into one ConfigMap (a string, for the caller to
  * word); or the refusal of an entry no run may read (a symlink out of the repository, a device).
  */
-function repoFiles(source: RepoPath, repo: RepoFiles): RepoFile[] | string | RepoFileRefusal {
-  const listed =
+function repoFiles(
+  source: RepoPath,
+  written: string,
+  repo: RepoFiles,
+): RepoFile[] | string | RepoFileRefusal {
+  // A file is keyed by the name it was bound by, a link's own name rather than its target's.
+  const names =
     source.kind === "file"
-      ? [{ name: source.relative.split("/").pop()!, path: source }]
-      : repo.list(source, MAX_BIND_FILES);
-  if (listed instanceof RepoFileRefusal) return listed.limit ? listed.reason : listed;
-  if (listed.some((entry) => entry.path.kind === "directory")) {
+      ? [written.split("/").filter(Boolean).pop() ?? ""]
+      : repo.names(source, MAX_BIND_FILES);
+  if (names instanceof RepoFileRefusal) return names.reason;
+  const listed = names.map((name) => ({
+    name,
+    path: source.kind === "file" ? source : repo.entry(source, name),
+  }));
+  // A directory that is not mounted anyway (see readMounts) is not refused for what it holds.
+  if (listed.some((entry) => !(entry.path instanceof RepoFileRefusal) && entry.path.kind === "directory")) {
     return "has subdirectories, which a ConfigMap cannot hold";
   }
   let total = 0;
   const files: RepoFile[] = [];
   for (const { name, path } of listed) {
+    if (path instanceof RepoFileRefusal) return path;
     if (!CONFIGMAP_KEY.test(name)) return `holds "${name}", a file name a ConfigMap key cannot have`;
     // A dangling symlink that stays inside the repository: there is nothing to mount, for docker either.
     if (path.kind === "missing") continue;

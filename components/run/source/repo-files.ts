@@ -61,13 +61,6 @@ export interface RepoPath {
   readonly kind: "file" | "directory" | "missing";
 }
 
-/** A directory entry, resolved like any other path. */
-export interface RepoDirectoryEntry {
-  /** The entry's own name in the directory (a symlink's name, not its target's). */
-  readonly name: string;
-  readonly path: RepoPath;
-}
-
 /** Reads one checkout within its walls and within one budget (see the module comment). */
 export class RepoFiles {
   /** The real absolute path of the repository root. */
@@ -146,34 +139,21 @@ export class RepoFiles {
   names(directory: RepoPath, maxEntries = MAX_DIRECTORY_ENTRIES): string[] | RepoFileRefusal {
     if (directory.kind !== "directory") return new RepoFileRefusal(directory.relative, "is not a directory");
     const names: string[] = [];
-    const dir = fs.opendirSync(directory.absolute);
+    let dir: fs.Dir | undefined;
     try {
+      dir = fs.opendirSync(directory.absolute);
       for (let entry = dir.readSync(); entry !== null; entry = dir.readSync()) {
         if (names.length === maxEntries) {
           return new RepoFileRefusal(directory.relative, `has more than ${maxEntries} entries`, "entries");
         }
         names.push(entry.name);
       }
+    } catch (error) {
+      return unreadable(directory.relative, error);
     } finally {
-      dir.closeSync();
+      dir?.closeSync();
     }
     return names.sort();
-  }
-
-  /**
-   * The entries of a directory, sorted by name, each resolved: one that cannot be read (a symlink
-   * out of the repository, a device) refuses the whole listing.
-   */
-  list(directory: RepoPath, maxEntries = MAX_DIRECTORY_ENTRIES): RepoDirectoryEntry[] | RepoFileRefusal {
-    const names = this.names(directory, maxEntries);
-    if (names instanceof RepoFileRefusal) return names;
-    const entries: RepoDirectoryEntry[] = [];
-    for (const name of names) {
-      const resolved = this.entry(directory, name);
-      if (resolved instanceof RepoFileRefusal) return resolved;
-      entries.push({ name, path: resolved });
-    }
-    return entries;
   }
 
   /** Resolves one name found in `directory` (a name as found, not a path as written). */
@@ -206,7 +186,7 @@ export class RepoFiles {
         stat = fs.lstatSync(next);
       } catch (error) {
         const code = (error as NodeJS.ErrnoException).code;
-        if (code !== "ENOENT" && code !== "ENOTDIR") throw error;
+        if (code !== "ENOENT" && code !== "ENOTDIR") return unreadable(written, error);
         // Nothing more to follow: the rest is where a file would be, if it stays inside.
         const missing = path.resolve(next, ...queue);
         if (!isInside(this.root, missing)) return new RepoFileRefusal(written, "leaves the repository");
@@ -216,7 +196,12 @@ export class RepoFiles {
         if (++hops > MAX_SYMLINK_HOPS) {
           return new RepoFileRefusal(this.relativeOf(next), "is a symlink loop");
         }
-        const target = fs.readlinkSync(next);
+        let target: string;
+        try {
+          target = fs.readlinkSync(next);
+        } catch (error) {
+          return unreadable(this.relativeOf(next), error);
+        }
         if (path.isAbsolute(target)) {
           // An absolute link is allowed only when it names a place inside the checkout itself.
           if (!isInside(this.root, target)) {
@@ -262,9 +247,9 @@ export function readRegularFile(absolute: string, maxBytes: number): Buffer | Re
   try {
     fd = fs.openSync(absolute, fs.constants.O_RDONLY | O_NOFOLLOW | O_NONBLOCK);
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === "ELOOP") return new RepoFileRefusal(absolute, "is a symlink");
-    throw error;
+    if ((error as NodeJS.ErrnoException).code === "ELOOP")
+      return new RepoFileRefusal(absolute, "is a symlink");
+    return unreadable(absolute, error);
   }
   try {
     const stat = fs.fstatSync(fd);
@@ -293,6 +278,13 @@ export function formatBytes(bytes: number): string {
   if (bytes % 1024 === 0) return `${bytes / 1024} KiB`;
   if (bytes % (1000 * 1000) === 0) return `${bytes / (1000 * 1000)} MB`;
   return `${bytes} bytes`;
+}
+
+/** A file system error (permissions, a name too long) as a refusal: the repository, not the reader, is at fault. */
+function unreadable(where: string, error: unknown): RepoFileRefusal {
+  const code = (error as NodeJS.ErrnoException).code;
+  if (code === undefined) throw error;
+  return new RepoFileRefusal(where, `cannot be read (${code})`);
 }
 
 function tooLarge(absolute: string, maxBytes: number): RepoFileRefusal {
