@@ -134,7 +134,7 @@ describe("reporunner status", () => {
     expect(result.stdout).toMatch(/^reachable\s+yes$/m);
     expect(result.stdout).toMatch(/^ready\s+yes \(.*ok.*\)$/m);
     expect(result.stdout).toMatch(
-      new RegExp(`^instance\\s+pid ${process.pid} \\(running\\), .*cluster testenv \\(created by up\\)`, "m"),
+      new RegExp(`^instance\\s+pid ${process.pid} \\(running\\), .*cluster builtin \\(created by up\\)`, "m"),
     );
     expect(result.stdout).toMatch(/^runs\s+.*READY \d+/m);
     const json = JSON.parse((await reporunner(["status", "--json"], { env: statusEnv })).stdout);
