@@ -92,11 +92,12 @@ export function readBuild(
     dockerfile = file.path.relative;
   }
 
-  const args: Record<string, string> = {};
-  for (const [key, value] of listOrDictEntries(build.args)) {
-    const resolved = value ?? context.lookup(key);
-    if (resolved !== undefined) args[key] = resolved;
-  }
+  const args = Object.fromEntries(
+    listOrDictEntries(build.args).flatMap(([key, value]) => {
+      const resolved = value ?? context.lookup(key);
+      return resolved === undefined ? [] : [[key, resolved]];
+    }),
+  );
   return {
     service: name,
     context: contextDir.relative,

@@ -29,11 +29,13 @@ export function resolveExtends(
   findings: Findings,
 ): Record<string, DefinitionsService> {
   const services = document.services ?? {};
-  const resolved: Record<string, DefinitionsService> = {};
-  for (const name of Object.keys(services)) {
-    resolved[name] = resolveService(name, services, file, [], files, load, findings);
-  }
-  return resolved;
+  // fromEntries, not assignment: a service may be called __proto__.
+  return Object.fromEntries(
+    Object.keys(services).map((name) => [
+      name,
+      resolveService(name, services, file, [], files, load, findings),
+    ]),
+  );
 }
 
 function resolveService(
@@ -76,7 +78,8 @@ function resolveService(
       );
     }
   }
-  if (!baseServices[baseName]) {
+  // Own keys only: `extends: toString` must not find Object.prototype's.
+  if (!Object.hasOwn(baseServices, baseName)) {
     findings.refuse(
       `services.${name}.extends.service`,
       `there is no service "${baseName}" in ${baseFile} to extend`,

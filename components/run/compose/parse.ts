@@ -25,7 +25,18 @@ export function parseComposeYaml(text: string, file: string): unknown {
       `${file} is not valid YAML`,
     );
   }
-  const data = document.toJS({ maxAliasCount: 1000 }) as unknown;
+  let data: unknown;
+  try {
+    data = document.toJS({ maxAliasCount: 1000 }) as unknown;
+  } catch (error) {
+    // Parsed, but not buildable: an alias of no anchor, a merge of a non-map, or so many aliases
+    // (a "billion laughs") that building it would exhaust the worker.
+    throw new ComposeError(
+      "yaml",
+      [{ path: file, message: (error as Error).message }],
+      `${file} is not valid YAML`,
+    );
+  }
   if (data === null || typeof data !== "object" || Array.isArray(data)) {
     throw new ComposeError("schema", [{ path: file, message: "must be a mapping with a services: key" }]);
   }

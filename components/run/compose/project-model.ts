@@ -88,7 +88,7 @@ function checkDependencies(
 ): ServiceModel["dependsOn"] {
   return model.dependsOn.filter((dependency) => {
     const at = `services.${name}.depends_on.${dependency.service}`;
-    if (!all[dependency.service]) {
+    if (!Object.hasOwn(all, dependency.service)) {
       context.findings.refuse(
         at,
         `there is no service "${dependency.service}": fix the name or remove the dependency`,

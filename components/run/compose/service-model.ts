@@ -266,21 +266,22 @@ function readAnnotations(
   path: string,
   context: ModelContext,
 ): Record<string, string> {
-  const annotations: Record<string, string> = {};
+  // A Map, then fromEntries: a label may be called __proto__.
+  const annotations = new Map<string, string>();
   const labelFiles =
     typeof service.label_file === "string" ? [service.label_file] : (service.label_file ?? []);
   labelFiles.forEach((file, index) => {
     const at = typeof service.label_file === "string" ? `${path}.label_file` : `${path}.label_file[${index}]`;
     for (const [key, value] of readKeyValueFile(file, true, at, context) ?? [])
-      annotations[key] = value ?? "";
+      annotations.set(key, value ?? "");
   });
   for (const [key, value] of [
     ...listOrDictEntries(service.labels),
     ...listOrDictEntries(service.annotations),
   ]) {
-    annotations[key] = value ?? "";
+    annotations.set(key, value ?? "");
   }
-  return annotations;
+  return Object.fromEntries(annotations);
 }
 
 /**

@@ -189,19 +189,20 @@ const UTF8 = new TextDecoder("utf-8", { fatal: true });
 
 /** Text files go in `data`, anything that is not UTF-8 in `binaryData`. */
 function configMapData(files: readonly FileObject[]): { data?: StringMap; binaryData?: StringMap } {
-  const data: StringMap = {};
-  const binaryData: StringMap = {};
+  // Entries, then fromEntries: a repository file may be called __proto__.
+  const data: Array<[string, string]> = [];
+  const binaryData: Array<[string, string]> = [];
   for (const file of files) {
     try {
       if (file.content.includes(0)) throw new Error("binary");
-      data[file.key] = UTF8.decode(file.content);
+      data.push([file.key, UTF8.decode(file.content)]);
     } catch {
-      binaryData[file.key] = file.content.toString("base64");
+      binaryData.push([file.key, file.content.toString("base64")]);
     }
   }
   return {
-    ...(Object.keys(data).length ? { data } : {}),
-    ...(Object.keys(binaryData).length ? { binaryData } : {}),
+    ...(data.length ? { data: Object.fromEntries(data) } : {}),
+    ...(binaryData.length ? { binaryData: Object.fromEntries(binaryData) } : {}),
   };
 }
 
