@@ -241,6 +241,8 @@ export class RepoFiles {
  * else or bigger than `maxBytes`. The file is opened without following a symlink and without
  * blocking, and checked on the open descriptor, so a file swapped for a FIFO or a device after it
  * was looked at is still never read; reading stops at `maxBytes + 1`, whatever size it claims.
+ * (Directories on the way are trusted as {@link RepoFiles} resolved them: a checkout does not change
+ * while it is translated.)
  */
 export function readRegularFile(absolute: string, maxBytes: number): Buffer | RepoFileRefusal {
   let fd: number;
@@ -257,7 +259,7 @@ export function readRegularFile(absolute: string, maxBytes: number): Buffer | Re
     if (stat.size > maxBytes) return tooLarge(absolute, maxBytes);
     const chunks: Buffer[] = [];
     let total = 0;
-    const chunk = Buffer.alloc(Math.min(64 * 1024, maxBytes + 1));
+    const chunk = Buffer.alloc(Math.max(1, Math.min(64 * 1024, maxBytes + 1)));
     for (;;) {
       const count = fs.readSync(fd, chunk, 0, chunk.length, null);
       if (count === 0) break;
