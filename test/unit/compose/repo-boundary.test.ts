@@ -2,6 +2,7 @@ import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { buildContextHash } from "../../../components/run/build-context-hash";
 import { translateCompose } from "../../../components/run/compose";
 import { detectMigrations } from "../../../components/run/source/migrations";
 import {
@@ -335,6 +336,17 @@ describe("RepoFiles", () => {
     expect((files.resolve(".", "~/.ssh/id_rsa") as RepoFileRefusal).reason).toBe("is in the home directory");
     expect((files.resolve("sub", "../../x") as RepoFileRefusal).reason).toBe("leaves the repository");
     expect(files.resolve("sub", "../x")).toMatchObject({ relative: "x", kind: "missing" });
+  });
+
+  it("hashes a build context holding a FIFO and links to /dev/zero and a host file without reading them", () => {
+    const repo = tempDir({ "app.txt": "v1" });
+    execFileSync("mkfifo", [path.join(repo, "pipe")]);
+    symlink(repo, "zero", "/dev/zero");
+    symlink(repo, "creds", hostFile());
+    const started = Date.now();
+    const hash = buildContextHash({ contextDir: repo, dockerfile: "FROM busybox", args: {} });
+    expect(hash).toMatch(/^[0-9a-f]{16}$/);
+    expect(Date.now() - started).toBeLessThan(2000);
   });
 
   it("passes over a project file that links to /dev/zero when looking for migrations", () => {
