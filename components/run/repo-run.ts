@@ -124,6 +124,8 @@ export class RepoRun extends pulumi.ComponentResource {
         runId: args.runId,
         podSecurity: translation.podSecurity.level,
         quota: { ...DEFAULT_RUN_QUOTA, ...args.quota },
+        // Without a gateway, previews are NodePorts reached from the host: admit them from anywhere.
+        nodePortPreviews: !args.previewBaseUrl,
       },
       this,
       args.provider,

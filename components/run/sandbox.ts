@@ -26,7 +26,13 @@ export function runNamespaceName(runId: string): string {
  */
 export function createSandbox(
   name: string,
-  spec: { readonly runId: string; readonly podSecurity: PodSecurityLevel; readonly quota: RunQuota },
+  spec: {
+    readonly runId: string;
+    readonly podSecurity: PodSecurityLevel;
+    readonly quota: RunQuota;
+    /** Previews are NodePorts, reached from outside the cluster (no preview gateway). */
+    readonly nodePortPreviews?: boolean;
+  },
   parent: pulumi.Resource,
   provider: k8s.Provider,
 ): Sandbox {
@@ -74,7 +80,7 @@ export function createSandbox(
     },
     inNamespace,
   );
-  const policies = Object.entries(runNetworkPolicies()).map(
+  const policies = Object.entries(runNetworkPolicies({ nodePortPreviews: spec.nodePortPreviews })).map(
     ([policyName, policySpec]) =>
       new k8s.networking.v1.NetworkPolicy(
         `${name}-netpol-${policyName}`,
