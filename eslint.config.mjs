@@ -8,7 +8,13 @@ export default tseslint.config(
   ...tseslint.configs.recommended,
   {
     languageOptions: {
-      globals: { require: "readonly", process: "readonly", console: "readonly", module: "writable" },
+      globals: {
+        require: "readonly",
+        process: "readonly",
+        console: "readonly",
+        module: "writable",
+        __dirname: "readonly",
+      },
     },
     rules: {
       "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_" }],
