@@ -30,6 +30,7 @@ import type { Config } from "../config";
 import type { UrlPolicyOptions } from "../runs/url-policy";
 import { CheckoutError, checkoutSource } from "./source-checkout";
 import { clearStaleLock } from "./stale-lock";
+import { readNamespaceBlockers } from "./namespace-blockers";
 import { watchRollout } from "./rollout-watch";
 import { workspaceBackend } from "./workspace-backend";
 import type { WorkloadFailure } from "./workload-failures";
@@ -198,6 +199,8 @@ export class PulumiRunEngine implements RunEngine {
       if (error instanceof ConcurrentUpdateError) {
         throw new EngineFailure("another update of this run is in progress", "conflict", { cause: error });
       }
+      const found = await watch.check();
+      if (found) throw new EngineFailure(found.reason, found.kind, { cause: error });
       const { reason, kind } = failureReason(diagnostics);
       throw new EngineFailure(reason, kind, { cause: error });
     } finally {
@@ -236,10 +239,11 @@ export class PulumiRunEngine implements RunEngine {
           },
         });
       } catch (error) {
+        const { target } = this.options;
+        const held = await readNamespaceBlockers(target.kubeconfig, target.kubeContext, stackName(runId));
         const { reason } = failureReason(diagnostics);
-        throw new EngineFailure(reason.replace("the deployment failed", "the destroy failed"), "engine", {
-          cause: error,
-        });
+        const said = reason.replace("the deployment failed", "the destroy failed");
+        throw new EngineFailure(held ? `the destroy failed: ${held}` : said, "engine", { cause: error });
       } finally {
         output.flush();
       }

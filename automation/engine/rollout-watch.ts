@@ -4,8 +4,13 @@
  * pods refused by a quota or Pod Security. The engine then cancels the update, so a run fails in
  * seconds with its cause in words instead of at the provider's rollout timeout.
  */
-import { BatchV1Api, CoreV1Api, KubeConfig } from "@kubernetes/client-node";
-import { namespaceFailure, type WorkloadFailure } from "./workload-failures";
+import { AppsV1Api, BatchV1Api, CoreV1Api, KubeConfig } from "@kubernetes/client-node";
+import {
+  namespaceFailure,
+  type NamespaceObjects,
+  objectUids,
+  type WorkloadFailure,
+} from "./workload-failures";
 
 /** How often the namespace is looked at: a few cheap list calls a second is nothing to the API server. */
 const POLL_INTERVAL_MS = 1_000;
@@ -23,6 +28,11 @@ export interface RolloutWatchOptions {
 }
 
 export interface RolloutWatch {
+  /**
+   * Looks once more, now: after the update failed on its own (the provider gives up on a failed Job
+   * itself), the failure found here says why in more words than the provider's error.
+   */
+  check(): Promise<WorkloadFailure | undefined>;
   /** Stops looking (idempotent). */
   stop(): void;
 }
@@ -33,8 +43,8 @@ export function watchRollout(options: RolloutWatchOptions): RolloutWatch {
   if (options.kubeContext) config.setCurrentContext(options.kubeContext);
   const core = config.makeApiClient(CoreV1Api);
   const batch = config.makeApiClient(BatchV1Api);
+  const apps = config.makeApiClient(AppsV1Api);
   const namespace = options.namespace;
-  const since = new Date();
   let stopped = false;
   let timer: NodeJS.Timeout | undefined;
 
@@ -58,27 +68,50 @@ export function watchRollout(options: RolloutWatchOptions): RolloutWatch {
     return { ...failure, reason: `${failure.reason}${tail}` };
   };
 
+  const list = async (): Promise<NamespaceObjects> => {
+    const [pods, jobs, replicaSets, statefulSets, events] = await Promise.all([
+      core.listNamespacedPod({ namespace }),
+      batch.listNamespacedJob({ namespace }),
+      apps.listNamespacedReplicaSet({ namespace }),
+      apps.listNamespacedStatefulSet({ namespace }),
+      core.listNamespacedEvent({ namespace, fieldSelector: "type=Warning" }),
+    ]);
+    const controllers = [...replicaSets.items, ...statefulSets.items];
+    return { pods: pods.items, jobs: jobs.items, controllers, events: events.items };
+  };
+
+  // What is there before the update starts is an earlier update's (a new run's namespace does not exist yet).
+  let before: Set<string> | undefined;
   const look = async () => {
     try {
-      const [pods, jobs, events] = await Promise.all([
-        core.listNamespacedPod({ namespace }),
-        batch.listNamespacedJob({ namespace }),
-        core.listNamespacedEvent({ namespace, fieldSelector: "type=Warning" }),
-      ]);
-      const failure = namespaceFailure({ pods: pods.items, jobs: jobs.items, events: events.items, since });
-      if (failure && !stopped) {
-        stopped = true;
-        options.onFailure(await withLogs(failure));
-        return;
+      const now = await list();
+      if (!before) {
+        before = objectUids(now);
+      } else {
+        const failure = namespaceFailure(now, before);
+        if (failure && !stopped) {
+          stopped = true;
+          options.onFailure(await withLogs(failure));
+          return;
+        }
       }
     } catch {
       // The namespace may not exist yet (it is created beside the image builds), or the API blinked.
+      before ??= new Set();
     }
     if (!stopped) timer = setTimeout(look, options.intervalMs ?? POLL_INTERVAL_MS);
   };
   timer = setTimeout(look, 0);
 
   return {
+    async check() {
+      try {
+        const failure = namespaceFailure(await list(), before ?? new Set());
+        return failure && (await withLogs(failure));
+      } catch {
+        return undefined;
+      }
+    },
     stop() {
       stopped = true;
       if (timer) clearTimeout(timer);

@@ -4,7 +4,7 @@
  * happens to the pods; these checks see within seconds that it can never succeed, so the engine cancels
  * the update and tells the user why (`rollout-watch.ts`). Pure functions of the API objects.
  */
-import type { CoreV1Event, V1ContainerStatus, V1Job, V1Pod } from "@kubernetes/client-node";
+import type { CoreV1Event, V1ContainerStatus, V1Job, V1ObjectMeta, V1Pod } from "@kubernetes/client-node";
 import type { EngineFailure } from "./run-engine";
 
 /** A certain failure: its kind, and a reason in words; `logsOf` names a container whose last lines help. */
@@ -88,15 +88,17 @@ export function jobFailure(job: V1Job, pods: readonly V1Pod[]): WorkloadFailure 
 }
 
 /**
- * A controller that cannot create its pods: a `FailedCreate` warning newer than `since` (an earlier
- * update's leftovers do not count). Quota and LimitRange refusals are "quota"; PodSecurity is "deploy".
+ * A controller that cannot create its pods: a `FailedCreate` warning about one of `controllers`, the
+ * ReplicaSets, StatefulSets and Jobs this update created (one an earlier update left keeps retrying,
+ * and its events keep coming). Quota and LimitRange refusals are "quota"; PodSecurity is "deploy".
  */
-export function createFailure(events: readonly CoreV1Event[], since: Date): WorkloadFailure | undefined {
-  const sinceSecond = Math.floor(since.getTime() / 1000) * 1000;
+export function createFailure(
+  events: readonly CoreV1Event[],
+  controllers: ReadonlySet<string>,
+): WorkloadFailure | undefined {
   for (const event of events) {
     if (event.type !== "Warning" || event.reason !== "FailedCreate") continue;
-    const at = event.lastTimestamp ?? event.eventTime ?? event.firstTimestamp;
-    if (!at || new Date(at).getTime() < sinceSecond) continue;
+    if (!event.involvedObject.uid || !controllers.has(event.involvedObject.uid)) continue;
     const message = event.message ?? "";
     const what = `${event.involvedObject.kind?.toLowerCase() ?? "controller"} ${event.involvedObject.name ?? ""}`;
     const quota =
@@ -116,25 +118,43 @@ export function createFailure(events: readonly CoreV1Event[], since: Date): Work
   return undefined;
 }
 
-/**
- * The first certain failure among a namespace's pods, Jobs and events created since this update began.
- * Older ones are an earlier update's: pods it is replacing, or workloads this update does not touch.
- */
-export function namespaceFailure(state: {
+/** A namespace's objects at one moment, as the watch lists them. */
+export interface NamespaceObjects {
   readonly pods: readonly V1Pod[];
   readonly jobs: readonly V1Job[];
+  /** ReplicaSets and StatefulSets: the controllers whose FailedCreate events count, with the Jobs. */
+  readonly controllers: readonly { readonly metadata?: V1ObjectMeta }[];
   readonly events: readonly CoreV1Event[];
-  readonly since: Date;
-}): WorkloadFailure | undefined {
-  const sinceSecond = Math.floor(state.since.getTime() / 1000) * 1000;
-  const isNew = (o: V1Pod | V1Job) => new Date(o.metadata?.creationTimestamp ?? 0).getTime() >= sinceSecond;
-  for (const job of state.jobs.filter(isNew)) {
-    const failure = jobFailure(job, state.pods);
+}
+
+/** The uids of the pods, Jobs and controllers in `objects`. */
+export function objectUids(objects: Omit<NamespaceObjects, "events">): Set<string> {
+  const all = [...objects.pods, ...objects.jobs, ...objects.controllers];
+  return new Set(all.map((o) => o.metadata?.uid).filter((uid): uid is string => Boolean(uid)));
+}
+
+/**
+ * The first certain failure among a namespace's pods, Jobs and controllers that were not there when
+ * this update began (`before`, their uids). Those are an earlier update's: pods it is replacing, or
+ * workloads this update does not touch, which the provider does not wait for.
+ */
+export function namespaceFailure(
+  now: NamespaceObjects,
+  before: ReadonlySet<string>,
+): WorkloadFailure | undefined {
+  const isNew = (o: { readonly metadata?: V1ObjectMeta }) => !before.has(o.metadata?.uid ?? "");
+  for (const job of now.jobs.filter(isNew)) {
+    const failure = jobFailure(job, now.pods);
     if (failure) return failure;
   }
-  for (const pod of state.pods.filter(isNew)) {
+  for (const pod of now.pods.filter(isNew)) {
     const failure = podFailure(pod);
     if (failure) return failure;
   }
-  return createFailure(state.events, state.since);
+  const created = objectUids({
+    pods: [],
+    jobs: now.jobs.filter(isNew),
+    controllers: now.controllers.filter(isNew),
+  });
+  return createFailure(now.events, created);
 }

@@ -4,8 +4,8 @@
 # The module as served cannot build as it is: its go.mod replaces the SDK with ../sdk (not in the zip), and
 # main.go embeds schema-embed.json, which its generate.go writes from schema.json. So the module is copied into
 # a writable folder, the replace line dropped (the served sdk/v4 it requires is used), the schema generated,
-# and the binary built into a folder keyed by the module version, the provider version and this script.
-# The build is long on a cold Go cache (about 20–30 minutes on 2 cores); it is reused afterwards.
+# and the binary built into a folder keyed by the module version, the provider version and the recipe.
+# The build is long on a cold Go cache (16 minutes on 2 cores shared with other builds); it is reused afterwards.
 source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
 
 MODULE=github.com/pulumi/pulumi-kubernetes/provider/v4
@@ -13,12 +13,18 @@ BIN_DIR="$TOOLCHAIN_ROOT/pulumi/bin"
 VERSION_VAR=$MODULE/pkg/version.Version
 mkdir -p "$BIN_DIR"
 
+# The engine warns when a plugin is older than the SDK asks for, so the SDK must not be newer than the build;
+# a prerelease (4.24.1-alpha.…) comes before its release, so then the SDK must be an earlier release.
 npm_version=$(node -p "require('$PROJECT_DIR/package.json').dependencies['@pulumi/kubernetes']")
-[[ "${PULUMI_KUBERNETES_VERSION%%-*}" == "$npm_version" ]] ||
-  die "PULUMI_KUBERNETES_VERSION=$PULUMI_KUBERNETES_VERSION is not a build of @pulumi/kubernetes $npm_version (package.json)"
+release=${PULUMI_KUBERNETES_VERSION%%[-+]*}
+if [[ "$(printf '%s\n' "$npm_version" "$release" | sort -V | tail -1)" != "$release" ||
+  ( "$PULUMI_KUBERNETES_VERSION" == *-* && "$npm_version" == "$release" ) ]]; then
+  die "@pulumi/kubernetes $npm_version (package.json) asks for a newer provider than $PULUMI_KUBERNETES_VERSION"
+fi
 
-out=$(cache_dir kubernetes-provider "$PULUMI_KUBERNETES_MODULE" "$PULUMI_KUBERNETES_VERSION" \
-  "$(sha256sum < "${BASH_SOURCE[0]}")")
+# Bump recipe= when the build commands below change (not for comments or checks: the build takes minutes).
+recipe=1
+out=$(cache_dir kubernetes-provider "$PULUMI_KUBERNETES_MODULE" "$PULUMI_KUBERNETES_VERSION" "recipe=$recipe")
 bin="$out/bin/pulumi-resource-kubernetes"
 if [[ -x "$bin" ]]; then
   log "pulumi-resource-kubernetes $PULUMI_KUBERNETES_VERSION: reusing $bin"

@@ -2,13 +2,14 @@ import type { CoreV1Event, V1ContainerStatus, V1Job, V1Pod } from "@kubernetes/c
 import { describe, expect, it } from "vitest";
 import { createFailure, namespaceFailure, podFailure } from "../../../automation/engine/workload-failures";
 
-const since = new Date("2026-12-01T10:00:00Z");
-const later = new Date("2026-12-01T10:00:05Z");
-const earlier = new Date("2026-12-01T09:00:00Z");
+const nothingBefore = new Set<string>();
 
-function pod(status: Partial<V1ContainerStatus>, created = later): V1Pod {
+const thisUpdate = new Set(["rs-1"]);
+const later = new Date("2026-12-01T10:00:05Z");
+
+function pod(status: Partial<V1ContainerStatus>): V1Pod {
   return {
-    metadata: { name: "web-abc", creationTimestamp: created, uid: "pod-1" },
+    metadata: { name: "web-abc", creationTimestamp: later, uid: "pod-1" },
     spec: { containers: [{ name: "web", image: "reporunner/web:1" }] },
     status: {
       phase: "Pending",
@@ -17,13 +18,13 @@ function pod(status: Partial<V1ContainerStatus>, created = later): V1Pod {
   };
 }
 
-function warning(reason: string, message: string, at = later): CoreV1Event {
+function warning(reason: string, message: string): CoreV1Event {
   return {
     type: "Warning",
     reason,
     message,
-    lastTimestamp: at,
-    involvedObject: { kind: "ReplicaSet", name: "web-7d9f" },
+    lastTimestamp: later,
+    involvedObject: { kind: "ReplicaSet", name: "web-7d9f", uid: "rs-1" },
     metadata: {},
   };
 }
@@ -60,7 +61,7 @@ describe("workload failures the provider would only time out on", () => {
           'pods "greedy-1" is forbidden: exceeded quota: run-quota, requested: limits.memory=4Gi, used: limits.memory=64Mi, limited: limits.memory=1Gi',
         ),
       ],
-      since,
+      thisUpdate,
     );
     expect(quota).toEqual({
       kind: "quota",
@@ -69,7 +70,7 @@ describe("workload failures the provider would only time out on", () => {
     });
     const limit = createFailure(
       [warning("FailedCreate", "forbidden: maximum memory usage per Container is 512Mi, but limit is 4Gi.")],
-      since,
+      thisUpdate,
     );
     expect(limit?.kind).toBe("quota");
     const security = createFailure(
@@ -79,16 +80,18 @@ describe("workload failures the provider would only time out on", () => {
           'pods "p" is forbidden: violates PodSecurity "restricted:latest": privileged',
         ),
       ],
-      since,
+      thisUpdate,
     );
     expect(security?.reason).toMatch(
       /^Pod Security refused a pod of replicaset web-7d9f: violates PodSecurity/,
     );
-    expect(createFailure([warning("FailedCreate", "exceeded quota: q, requested: x", earlier)], since)).toBe(
-      undefined,
-    );
+    // A controller an earlier update left keeps retrying: its events are not this update's failure.
+    const leftOver = new Set(["rs-2"]);
     expect(
-      createFailure([warning("BackOff", "Back-off restarting failed container")], since),
+      createFailure([warning("FailedCreate", "exceeded quota: q, requested: x")], leftOver),
+    ).toBeUndefined();
+    expect(
+      createFailure([warning("BackOff", "Back-off restarting failed container")], thisUpdate),
     ).toBeUndefined();
   });
 
@@ -111,18 +114,33 @@ describe("workload failures the provider would only time out on", () => {
       { uid: "job-1", apiVersion: "batch/v1", kind: "Job", name: "migrate" },
     ];
     jobPod.status!.phase = "Failed";
-    const failure = namespaceFailure({ pods: [jobPod], jobs: [job], events: [], since });
+    const failure = namespaceFailure(
+      { pods: [jobPod], jobs: [job], controllers: [], events: [] },
+      nothingBefore,
+    );
     expect(failure?.reason).toBe(
       "job migrate failed: BackoffLimitExceeded: Job has reached the specified backoff limit",
     );
     expect(failure?.logsOf).toEqual({ pod: "web-abc", container: "web", previous: false });
   });
 
-  it("ignores pods and Jobs an earlier update created, and pods on their way out", () => {
-    const old = pod({ state: { waiting: { reason: "ErrImageNeverPull" } } }, earlier);
-    expect(namespaceFailure({ pods: [old], jobs: [], events: [], since })).toBeUndefined();
+  it("ignores pods and controllers that were there before the update, and pods on their way out", () => {
+    const old = pod({ state: { waiting: { reason: "ErrImageNeverPull" } } });
+    const before = new Set(["pod-1", "rs-1"]);
+    expect(namespaceFailure({ pods: [old], jobs: [], controllers: [], events: [] }, before)).toBeUndefined();
+    const quotaEvent = warning("FailedCreate", "exceeded quota: q, requested: x");
+    const replicaSet = { metadata: { uid: "rs-1" } };
+    expect(
+      namespaceFailure({ pods: [], jobs: [], controllers: [replicaSet], events: [quotaEvent] }, before),
+    ).toBeUndefined();
+    expect(
+      namespaceFailure({ pods: [], jobs: [], controllers: [replicaSet], events: [quotaEvent] }, nothingBefore)
+        ?.kind,
+    ).toBe("quota");
     const leaving = pod({ state: { waiting: { reason: "ErrImageNeverPull" } } });
     leaving.metadata!.deletionTimestamp = later;
-    expect(namespaceFailure({ pods: [leaving], jobs: [], events: [], since })).toBeUndefined();
+    expect(
+      namespaceFailure({ pods: [leaving], jobs: [], controllers: [], events: [] }, nothingBefore),
+    ).toBeUndefined();
   });
 });
