@@ -1,9 +1,9 @@
-import * as fs from "node:fs";
 import * as path from "node:path";
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import type { ImageLoader } from "../cluster/image-loader";
 import { buildContextHash } from "./build-context-hash";
+import { RepoFileRefusal, RepoFiles } from "./source/repo-files";
 import type { BuildSpec } from "./compose";
 import {
   badBuildArgName,
@@ -31,7 +31,8 @@ export function planBuild(sourceDir: string, spec: BuildSpec, registry?: string)
     spec.dockerfileInline === undefined
       ? path.resolve(sourceDir, spec.dockerfile ?? path.join(spec.context, "Dockerfile"))
       : undefined;
-  const dockerfile = spec.dockerfileInline ?? fs.readFileSync(dockerfilePath!, "utf8");
+  const dockerfile =
+    spec.dockerfileInline ?? readDockerfile(sourceDir, spec.dockerfile ?? path.join(spec.context, "Dockerfile"));
   const contentHash = buildContextHash({ contextDir, dockerfile, args: spec.args, target: spec.target });
   return {
     service: spec.service,
@@ -42,6 +43,14 @@ export function planBuild(sourceDir: string, spec: BuildSpec, registry?: string)
     target: spec.target,
     imageRef: imageReference(spec.service, contentHash, registry),
   };
+}
+
+/** The Dockerfile's text, read within the repository's walls like every other repository file. */
+function readDockerfile(sourceDir: string, written: string): string {
+  const file = new RepoFiles(sourceDir).readFile(".", written);
+  if (file instanceof RepoFileRefusal) throw new Error(`${written}: ${file.explain(written)}`);
+  if (!file) throw new Error(`${written}: the Dockerfile is missing`);
+  return file.content.toString("utf8");
 }
 
 /**
