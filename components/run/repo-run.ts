@@ -7,6 +7,7 @@ import { createPullSecret, RUN_PULL_SECRET, type RegistryCredentials } from "./p
 import { DEFAULT_RUN_QUOTA, type RunQuota } from "./quota";
 import { createRunEnvSecret } from "./run-env";
 import { runManifests } from "./run-manifests";
+import { deleteWithRunNamespace } from "./delete-with-namespace";
 import { createSandbox, runNamespaceName } from "./sandbox";
 import { hiddenValues, redact } from "./secret-values";
 import type { SourceMode } from "./source/detect";
@@ -14,7 +15,9 @@ import { detectMigrations } from "./source/migrations";
 import { translateSource } from "./translate-source";
 import { createWorkloads } from "./workloads";
 
-export const REPO_RUN_TYPE = "reporunner:run:RepoRun";
+import { REPO_RUN_TYPE } from "./repo-run-type";
+
+export { REPO_RUN_TYPE };
 
 /** Run ids are short, lowercase and DNS-safe: they name the stack and the namespace. */
 export const RUN_ID_PATTERN = /^[a-z0-9]{8,12}$/;
@@ -83,7 +86,15 @@ export class RepoRun extends pulumi.ComponentResource {
   public readonly podSecurity: pulumi.Output<string>;
 
   constructor(name: string, args: RepoRunArgs, opts?: pulumi.ComponentResourceOptions) {
-    super(REPO_RUN_TYPE, name, {}, opts);
+    super(
+      REPO_RUN_TYPE,
+      name,
+      {},
+      {
+        ...opts,
+        transformations: [...(opts?.transformations ?? []), deleteWithRunNamespace()],
+      },
+    );
     if (!RUN_ID_PATTERN.test(args.runId)) {
       throw new pulumi.ResourceError(`runId must match ${RUN_ID_PATTERN}, got "${args.runId}"`, this);
     }
@@ -98,7 +109,8 @@ export class RepoRun extends pulumi.ComponentResource {
         waitImage: args.waitImage,
       });
     } catch (error) {
-      throw new pulumi.ResourceError(redact((error as Error).message, hidden), this);
+      // The message is the user's reason (what was refused, where, what to change): no stack, no class name.
+      throw new pulumi.ResourceError(redact((error as Error).message, hidden), this, true);
     }
 
     const images = createImageBuilds(
@@ -184,7 +196,10 @@ export class RepoRun extends pulumi.ComponentResource {
         ...translation.warnings.map((w: { path: string; message: string }) => `${w.path}: ${w.message}`),
         ...prepared.notes,
         ...(translation.podSecurity.level === "baseline"
-          ? [`Pod Security is baseline, not restricted: ${translation.podSecurity.reasons.join("; ")}`]
+          ? [
+              `Pod Security is baseline, not restricted: ${translation.podSecurity.reasons.join("; ")}`,
+              translation.podSecurity.capabilities,
+            ]
           : []),
       ].map((warning) => redact(warning, hidden)),
     );
