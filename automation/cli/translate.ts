@@ -94,6 +94,7 @@ function runTranslate(dir: string, flags: TranslateFlags, io: CliIO): number {
     io.stderr(
       `pod security: baseline, not restricted:\n${translation.podSecurity.reasons.map((reason) => `  - ${reason}\n`).join("")}`,
     );
+    io.stderr(`${translation.podSecurity.capabilities}\n`);
   }
   return EXIT.ok;
 }

@@ -1,3 +1,4 @@
+import { REPO_RUN_TYPE } from "../../components/run/repo-run-type";
 import type { EngineFailure } from "./run-engine";
 
 type FailureKind = EngineFailure["kind"];
@@ -58,6 +59,32 @@ export function failureReason(diagnostics: readonly string[]): { reason: string;
 }
 
 function firstLine(text: string): string {
-  const line = text.split("\n").find((l) => l.trim()) ?? text;
+  // "ResourceError: …" is the engine's class name, not part of the cause.
+  const line = (text.split("\n").find((l) => l.trim()) ?? text).replace(/^\s*(\w*Error: )+/, "");
   return line.length > 300 ? `${line.slice(0, 300)}…` : line;
+}
+
+/** Lines of a repository's refusal kept in a reason: every problem of a long list is not needed. */
+const REFUSAL_LINES = 30;
+
+/**
+ * The reason a run's own component gave when it would not deploy the repository (a refused or
+ * invalid compose file, nothing to run), from an error diagnostic about that component; undefined
+ * for any other diagnostic. The whole message is kept, since its lines name each refused key with
+ * what to change, or the line and column of a YAML error; class names and stack frames, which an
+ * older program or an unexpected error may add, are not.
+ */
+export function repositoryReason(diagnostic: {
+  readonly message: string;
+  readonly urn?: string;
+}): string | undefined {
+  if (!diagnostic.urn?.includes(`::${REPO_RUN_TYPE}::`)) return undefined;
+  const lines = diagnostic.message
+    .replace(/^\s*(\w*Error: )+/, "")
+    .split("\n")
+    .map((line) => line.trimEnd())
+    .filter((line) => line.trim() && !/^\s+at .+/.test(line));
+  const kept = lines.slice(0, REFUSAL_LINES);
+  if (lines.length > kept.length) kept.push(`  … and ${lines.length - kept.length} more lines`);
+  return kept.join("\n") || undefined;
 }

@@ -15,7 +15,7 @@ import type { ExpiringCredentials } from "../registry/ecr-token";
 import { PullSecretRefresher } from "../registry/pull-secret-refresher";
 import { KubernetesRunNamespaces } from "../registry/run-namespaces";
 import { runStackConfig } from "../../stacks/run-config";
-import { failureReason } from "./failure-reason";
+import { failureReason, repositoryReason } from "./failure-reason";
 import { waitForPreviews } from "./preview-check";
 import {
   type DeployRequest,
@@ -154,6 +154,8 @@ export class PulumiRunEngine implements RunEngine {
 
     listener.phase("BUILDING");
     const diagnostics: string[] = [];
+    // The run's component would not deploy the repository (refused, invalid, nothing to run): its own words.
+    let refusal: string | undefined;
     let deploying = false;
     const onEvent = (event: EngineEvent) => {
       // Workloads wait for the images, so the first one to start marks the end of building (the
@@ -164,7 +166,10 @@ export class PulumiRunEngine implements RunEngine {
         listener.phase("DEPLOYING");
       }
       const diagnostic = event.diagnosticEvent;
-      if (diagnostic?.severity === "error") diagnostics.push(diagnostic.message);
+      if (diagnostic?.severity === "error") {
+        diagnostics.push(diagnostic.message);
+        refusal ??= repositoryReason(diagnostic);
+      }
     };
     // The provider waits out its rollout timeout on pods that can never start; the watch sees them fail
     // and cancels the update (SIGINT to the CLI, which cancels the provider's waits).
@@ -199,6 +204,7 @@ export class PulumiRunEngine implements RunEngine {
       if (error instanceof ConcurrentUpdateError) {
         throw new EngineFailure("another update of this run is in progress", "conflict", { cause: error });
       }
+      if (refusal) throw new EngineFailure(refusal, "source", { cause: error });
       const found = await watch.check();
       if (found) throw new EngineFailure(found.reason, found.kind, { cause: error });
       const { reason, kind } = failureReason(diagnostics);

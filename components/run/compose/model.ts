@@ -42,8 +42,10 @@ export interface ServiceModel {
   /** Absent when the file does not say (compose's default is `no`). */
   readonly restart?: RestartPolicy;
   readonly user: UserModel;
-  /** Capabilities to add back after dropping ALL; only ever the safe set. */
+  /** `cap_add`: capabilities to keep beyond the defaults; only ever the safe set. */
   readonly capAdd: readonly string[];
+  /** `cap_drop`: defaults to give up (`ALL` gives up every one); see `security.ts`. */
+  readonly capDrop: readonly string[];
   readonly readOnlyRootFilesystem: boolean;
   /** Container labels and annotations, kept as pod annotations (label values are too restricted). */
   readonly annotations: Readonly<Record<string, string>>;

@@ -25,6 +25,38 @@ export const SAFE_CAPABILITIES: ReadonlySet<string> = new Set([
 ]);
 const RESTRICTED_CAPABILITIES: ReadonlySet<string> = new Set(["NET_BIND_SERVICE"]);
 
+/**
+ * What a container that may run as root keeps when the compose file says nothing: Docker's
+ * default set without NET_RAW, which is what Pod Security `baseline` allows. Images whose
+ * entrypoint starts as root and then chowns a data directory and switches user (postgres, mysql,
+ * redis, nginx workers, `httpd -u`) need CHOWN, SETUID, SETGID, FOWNER, DAC_OVERRIDE; a server on
+ * port 80 needs NET_BIND_SERVICE. NET_RAW (raw sockets: ping, ARP and DNS spoofing on the node's
+ * network) is the one Docker default `baseline` forbids.
+ */
+export const ROOT_DEFAULT_CAPABILITIES: readonly string[] = [
+  "AUDIT_WRITE",
+  "CHOWN",
+  "DAC_OVERRIDE",
+  "FOWNER",
+  "FSETID",
+  "KILL",
+  "MKNOD",
+  "NET_BIND_SERVICE",
+  "SETFCAP",
+  "SETGID",
+  "SETPCAP",
+  "SETUID",
+  "SYS_CHROOT",
+];
+
+/** Docker's defaults that no run keeps, and what a program misses without them. */
+const DOCKER_DEFAULTS_WITHHELD = "NET_RAW (raw sockets: ping and traceroute fail)";
+
+/** A capability as written in compose (`cap_net_admin`, `CAP_CHOWN`), as Kubernetes names it. */
+function capabilityName(raw: string): string {
+  return raw.toUpperCase().replace(/^CAP_/, "");
+}
+
 /** `security_opt` values that switch off a protection the run depends on. */
 const UNSAFE_SECURITY_OPT =
   /^(seccomp[:=]unconfined|apparmor[:=]unconfined|label[:=]disable|systempaths[:=]unconfined)$/;
@@ -112,7 +144,7 @@ export function refuseHostAccess(service: DefinitionsService, path: string, find
 export function readCapabilities(service: DefinitionsService, path: string, findings: Findings): string[] {
   const added: string[] = [];
   (service.cap_add ?? []).forEach((raw, index) => {
-    const capability = raw.toUpperCase().replace(/^CAP_/, "");
+    const capability = capabilityName(raw);
     if (SAFE_CAPABILITIES.has(capability)) {
       if (!added.includes(capability)) added.push(capability);
     } else {
@@ -123,6 +155,26 @@ export function readCapabilities(service: DefinitionsService, path: string, find
     }
   });
   return added;
+}
+
+/**
+ * `cap_drop`, in the same form as `cap_add`; `ALL` stays `ALL`. Dropping is always allowed, and a
+ * name Docker does not know drops nothing.
+ */
+export function readDroppedCapabilities(service: DefinitionsService): string[] {
+  return [...new Set((service.cap_drop ?? []).map(capabilityName))];
+}
+
+/**
+ * The capabilities a service's container keeps. A known non-root uid gets only what `cap_add`
+ * asks for: such a process holds no capability anyway (no ambient set, no privilege escalation),
+ * so nothing is lost and `restricted` stays possible. A service that may run as root keeps
+ * {@link ROOT_DEFAULT_CAPABILITIES} minus `cap_drop`, plus `cap_add`, as under Docker.
+ */
+export function keptCapabilities(service: ServiceModel): string[] {
+  if (service.user.knownNonRoot || service.capDrop.includes("ALL")) return [...service.capAdd];
+  const kept = ROOT_DEFAULT_CAPABILITIES.filter((capability) => !service.capDrop.includes(capability));
+  return [...kept, ...service.capAdd.filter((capability) => !kept.includes(capability))];
 }
 
 /**
@@ -156,15 +208,16 @@ export function readUser(user: string | undefined, path: string, findings: Findi
 
 /**
  * The security context every container gets: no privilege escalation, all capabilities dropped
- * except the safe ones the service asked for, the runtime's seccomp profile, and the user when it
+ * except those {@link keptCapabilities} names, the runtime's seccomp profile, and the user when it
  * is numeric. `runAsNonRoot` is set only when the uid is known and not 0: for an image's default
  * user it cannot be known before the image runs.
  */
 export function containerSecurityContext(service: ServiceModel): SecurityContext {
   const { user } = service;
+  const kept = keptCapabilities(service);
   return {
     allowPrivilegeEscalation: false,
-    capabilities: { drop: ["ALL"], ...(service.capAdd.length ? { add: [...service.capAdd] } : {}) },
+    capabilities: { drop: ["ALL"], ...(kept.length ? { add: kept } : {}) },
     seccompProfile: { type: "RuntimeDefault" },
     ...(user.uid !== undefined ? { runAsUser: user.uid } : {}),
     ...(user.gid !== undefined ? { runAsGroup: user.gid } : {}),
@@ -178,6 +231,8 @@ export interface PodSecurityAssessment {
   readonly level: "restricted" | "baseline";
   /** Why `restricted` is not possible, one line per service and reason. */
   readonly reasons: readonly string[];
+  /** What the containers keep of Docker's capabilities, and what they miss, in one line. */
+  readonly capabilities: string;
 }
 
 /**
@@ -198,5 +253,36 @@ export function assessPodSecurity(services: readonly ServiceModel[]): PodSecurit
     const extra = service.capAdd.filter((capability) => !RESTRICTED_CAPABILITIES.has(capability));
     if (extra.length) reasons.push(`services.${service.name}.cap_add: adds ${extra.join(", ")}`);
   }
-  return { level: reasons.length ? "baseline" : "restricted", reasons };
+  return {
+    level: reasons.length ? "baseline" : "restricted",
+    reasons,
+    capabilities: capabilitiesLine(services),
+  };
+}
+
+/**
+ * One line on capabilities for the run: which services keep Docker's defaults and which drop
+ * them, so a program that fails with "Operation not permitted" has its cause in the warnings.
+ */
+function capabilitiesLine(services: readonly ServiceModel[]): string {
+  const rootish = services.filter(
+    (service) => !service.user.knownNonRoot && !service.capDrop.includes("ALL"),
+  );
+  const nonRoot = services.filter((service) => service.user.knownNonRoot);
+  const parts: string[] = [];
+  if (rootish.length) {
+    parts.push(
+      `${rootish.map((service) => service.name).join(", ")} may run as root and keep Docker's default capabilities except ${DOCKER_DEFAULTS_WITHHELD}`,
+    );
+  }
+  if (nonRoot.length) {
+    parts.push(
+      `${nonRoot.map((service) => service.name).join(", ")} run as a non-root uid and keep only what cap_add asks for`,
+    );
+  }
+  const dropAll = services.filter((service) => !service.user.knownNonRoot && service.capDrop.includes("ALL"));
+  if (dropAll.length) {
+    parts.push(`${dropAll.map((service) => service.name).join(", ")} keep only cap_add (cap_drop: ALL)`);
+  }
+  return `Capabilities: ${parts.join("; ") || "no service"}`;
 }

@@ -17,7 +17,7 @@ import type { ModelContext } from "./model-context";
 import { isDnsLabel, toDnsLabel } from "./names";
 import { readPorts } from "./ports";
 import { readHealthcheck } from "./probes";
-import { readCapabilities, readUser, refuseHostAccess } from "./security";
+import { readCapabilities, readDroppedCapabilities, readUser, refuseHostAccess } from "./security";
 import { ShellWordsError, splitShellWords } from "./shell-words";
 import {
   asBoolean,
@@ -96,6 +96,7 @@ export function readService(
     ...optional("restart", readRestart(service.restart, `${path}.restart`, findings)),
     user: readUser(service.user, `${path}.user`, findings),
     capAdd: readCapabilities(service, path, findings),
+    capDrop: readDroppedCapabilities(service),
     readOnlyRootFilesystem: asBoolean(service.read_only),
     annotations: readAnnotations(service, path, context),
     aliases: readAliases(service, path, findings),

@@ -27,10 +27,11 @@ describe("compose services → Deployments and Services", () => {
       ports: [{ name: "tcp-80", containerPort: 80, protocol: "TCP" }],
       securityContext: {
         allowPrivilegeEscalation: false,
-        capabilities: { drop: ["ALL"] },
         seccompProfile: { type: "RuntimeDefault" },
       },
     });
+    // nginx starts as root, then its workers switch user: it keeps what Docker would give it.
+    expect(pod.containers[0].securityContext.capabilities.add).toContain("SETUID");
     const service = manifest(manifests, "Service", "web");
     expect(service.spec).toEqual({
       type: "ClusterIP",
@@ -336,8 +337,41 @@ describe("compose services → Deployments and Services", () => {
     expect(safe.podSecurity).toEqual({
       level: "baseline",
       reasons: ["services.chowner.cap_add: adds CHOWN, SETUID"],
+      capabilities: "Capabilities: web, chowner run as a non-root uid and keep only what cap_add asks for",
     });
     expect(translateFixture("basic-image").podSecurity.reasons[0]).toContain("image's default user");
+  });
+
+  it("keeps Docker's default capabilities but NET_RAW for a service that may run as root, so it can bind port 80, chown and switch user", () => {
+    const { manifests, podSecurity } = translateFixture("capabilities");
+    const dockerDefaultsButNetRaw = [
+      "AUDIT_WRITE",
+      "CHOWN",
+      "DAC_OVERRIDE",
+      "FOWNER",
+      "FSETID",
+      "KILL",
+      "MKNOD",
+      "NET_BIND_SERVICE",
+      "SETFCAP",
+      "SETGID",
+      "SETPCAP",
+      "SETUID",
+      "SYS_CHROOT",
+    ];
+    const capabilities = (name: string) =>
+      container(manifests, "Deployment", name).securityContext.capabilities;
+    expect(capabilities("web")).toEqual({ drop: ["ALL"], add: dockerDefaultsButNetRaw });
+    expect(capabilities("web").add).not.toContain("NET_RAW");
+    expect(capabilities("db").add).toEqual(
+      dockerDefaultsButNetRaw.filter((name) => name !== "MKNOD" && name !== "SYS_CHROOT"),
+    );
+    expect(capabilities("minimal")).toEqual({ drop: ["ALL"], add: ["NET_BIND_SERVICE"] });
+    expect(capabilities("app")).toEqual({ drop: ["ALL"] });
+    expect(podSecurity.level).toBe("baseline");
+    expect(podSecurity.capabilities).toBe(
+      "Capabilities: web, db may run as root and keep Docker's default capabilities except NET_RAW (raw sockets: ping and traceroute fail); app run as a non-root uid and keep only what cap_add asks for; minimal keep only cap_add (cap_drop: ALL)",
+    );
   });
 
   it("translates a compose document handed in by the caller, such as one made up for a lone Dockerfile", () => {

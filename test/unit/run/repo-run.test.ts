@@ -101,14 +101,14 @@ describe("RepoRun's sandbox", () => {
     });
   });
 
-  it("falls back to baseline with a warning when a container may run as root", async () => {
+  it("falls back to baseline with a warning, and says which capabilities the containers keep, when a container may run as root", async () => {
     const run = runOf("hello-dockerfile");
     await settle();
     const ns = findCreated("kubernetes:core/v1:Namespace", "run-abc12345-namespace").inputs;
     expect(ns.metadata.labels["pod-security.kubernetes.io/enforce"]).toBe("baseline");
-    expect((await resolveOutput(run.warnings)).join("\n")).toMatch(
-      /Pod Security is baseline, not restricted/,
-    );
+    const warnings = (await resolveOutput(run.warnings)).join("\n");
+    expect(warnings).toMatch(/Pod Security is baseline, not restricted/);
+    expect(warnings).toContain("keep Docker's default capabilities except NET_RAW");
   });
 
   it("bounds the namespace with a quota and default container limits", async () => {
