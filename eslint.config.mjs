@@ -3,7 +3,17 @@ import tseslint from "typescript-eslint";
 
 export default tseslint.config(
   // Fixtures are other people's repositories in miniature: their code is data here.
-  { ignores: ["node_modules/", "dist/", "coverage/", ".testenv/", "builtin-cluster/go/", "test/fixtures/"] },
+  {
+    ignores: [
+      "node_modules/",
+      "dist/",
+      "dashboard/dist/",
+      "coverage/",
+      ".testenv/",
+      "builtin-cluster/go/",
+      "test/fixtures/",
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

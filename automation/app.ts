@@ -1,8 +1,8 @@
 /**
  * `createApp(deps)`: the Express application, built from its dependencies and connecting to nothing
  * itself. Order matters: secure headers and request logs, the unauthenticated probes and the OpenAPI
- * document, 405 for a method the document does not declare, then bearer authentication, the per-token
- * rate limit, the body parser on the one route that takes a body (so an unauthenticated caller cannot
+ * document, the dashboard's static page and its sign-in, 405 for a method the document does not
+ * declare, then authentication (bearer token or dashboard session), the per-token rate limit, the body parser on the one route that takes a body (so an unauthenticated caller cannot
  * make us read a body), the run routes, and the one error middleware.
  */
 import express from "express";
@@ -12,12 +12,15 @@ import { pinoHttp } from "pino-http";
 import type { LevelWithSilent, Logger } from "pino";
 import type { TokenTable } from "./config";
 import { authenticate } from "./api/auth";
+import { dashboardRoutes } from "./api/dashboard";
 import { AppError, errorMiddleware } from "./api/errors";
 import { methodNotAllowed } from "./api/method-not-allowed";
 import { openApiDocument } from "./api/openapi";
 import { rateLimitPerToken } from "./api/rate-limit";
 import { healthRoutes, type ReadinessCheck } from "./api/routes-health";
 import { runRoutes } from "./api/routes-runs";
+import { sessionRoutes, signInRoutes } from "./api/routes-session";
+import { Sessions } from "./api/sessions";
 import type { ApiContract } from "./api/schemas";
 import type { EventLog } from "./bus/event-log";
 import type { RunService } from "./runs/service";
@@ -41,6 +44,10 @@ export interface AppDeps {
   readonly ssePollMs?: number;
   /** What requests this server accepts (from its configuration); the OpenAPI document it serves says so. */
   readonly contract: ApiContract;
+  /** Dashboard sign-in codes and sessions (default: kept in `redis`). */
+  readonly sessions?: Sessions;
+  /** The built dashboard (default `dashboard/dist`). */
+  readonly dashboardDir?: string;
 }
 
 /** Builds the application. */
@@ -66,12 +73,34 @@ export function createApp(deps: AppDeps): express.Express {
       autoLogging: { ignore: (req) => req.url === "/healthz" || req.url === "/readyz" },
     }),
   );
-  app.use(helmet());
+  app.use(
+    helmet({
+      // The dashboard loads its own files only; no `upgrade-insecure-requests`: the API is plain HTTP on loopback.
+      contentSecurityPolicy: {
+        useDefaults: false,
+        directives: {
+          defaultSrc: ["'self'"],
+          scriptSrc: ["'self'"],
+          styleSrc: ["'self'"],
+          imgSrc: ["'self'", "data:"],
+          connectSrc: ["'self'"],
+          fontSrc: ["'self'"],
+          objectSrc: ["'none'"],
+          baseUri: ["'none'"],
+          formAction: ["'self'"],
+          frameAncestors: ["'none'"],
+        },
+      },
+    }),
+  );
 
   const document = openApiDocument(deps.contract);
+  const sessions = deps.sessions ?? new Sessions(deps.redis);
   app.use(healthRoutes(deps.readiness, document));
+  app.use(dashboardRoutes(deps.dashboardDir));
+  app.use(signInRoutes(sessions));
   app.use(methodNotAllowed(document));
-  app.use(authenticate(deps.tokens));
+  app.use(authenticate(deps.tokens, sessions));
   app.use(rateLimitPerToken(deps.redis, deps.rateLimitPerMinute, deps.logger));
   app.post(
     "/runs",
@@ -81,6 +110,7 @@ export function createApp(deps: AppDeps): express.Express {
       type: ["application/json", "application/*+json"],
     }),
   );
+  app.use(sessionRoutes(sessions));
   app.use(
     runRoutes({
       contract: deps.contract,

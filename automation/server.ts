@@ -14,6 +14,7 @@ import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { DestinationStream } from "pino";
 import { createApp } from "./app";
+import { Sessions } from "./api/sessions";
 import { loadConfig, type Config } from "./config";
 import { redisCall } from "./dependencies";
 import { loadEngine } from "./engine-loader";
@@ -49,6 +50,8 @@ export interface RunningServer {
   readonly url: string;
   readonly port: number;
   readonly runtime: Runtime;
+  /** Dashboard sign-in: `issueCode(owner)` makes the one-time code of a sign-in link. */
+  readonly sessions: Sessions;
   stop(): Promise<void>;
 }
 
@@ -58,7 +61,9 @@ export async function start(options: StartOptions = {}): Promise<RunningServer> 
   const logger = createLogger(config.logLevel, options.logDestination);
   const engine = options.engine ?? (await loadEngine(config, logger));
   const runtime = await createRuntime(config, logger, engine, { resolver: options.resolver });
+  const sessions = new Sessions(runtime.redis);
   const app = createApp({
+    sessions,
     logger,
     service: runtime.service,
     store: runtime.store,
@@ -105,7 +110,7 @@ export async function start(options: StartOptions = {}): Promise<RunningServer> 
       await runtime.close();
       logger.info("reporunner API stopped");
     })());
-  return { url: `http://${config.host}:${port}`, port, runtime, stop };
+  return { url: `http://${config.host}:${port}`, port, runtime, sessions, stop };
 }
 
 /** Local previews as configured, or undefined when they are off. */

@@ -88,6 +88,11 @@ export class ApiClient {
     return this.json("GET", `/runs/${id}/logs?tail=${tail}`, { runId: id });
   }
 
+  /** A new one-time sign-in link to the dashboard for the token's owner. */
+  signInLink(): Promise<{ url: string; expiresInSeconds: number }> {
+    return this.json("POST", "/session/codes");
+  }
+
   /** `/readyz`, unauthenticated; a 503 is an answer here, not a failure. */
   async readiness(): Promise<Readiness> {
     const res = await this.send("GET", "/readyz", { auth: false });

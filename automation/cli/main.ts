@@ -5,6 +5,7 @@ import { registerFollowCommand } from "./commands/follow";
 import { registerLogsCommand } from "./commands/logs";
 import { registerLsCommand } from "./commands/ls";
 import { registerRmCommand } from "./commands/rm";
+import { registerSignInCommand } from "./commands/sign-in";
 import { registerRunCommand } from "./commands/run";
 import { registerStatusCommand } from "./commands/status";
 import { registerUpCommand } from "./commands/up";
@@ -21,6 +22,7 @@ const COMMANDS: readonly ((program: Command, io: CliIO, setExitCode: (code: numb
   registerLogsCommand,
   registerRmCommand,
   registerStatusCommand,
+  registerSignInCommand,
   registerTranslateCommand,
 ];
 

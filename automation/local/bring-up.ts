@@ -17,6 +17,7 @@ import type { Progress } from "./progress";
 import { ensureBuiltinCluster } from "./builtin-cluster";
 import { platformConfig } from "./platform-config";
 import { kindDataServices } from "./kind-data-services";
+import { buildDashboard, dashboardStale } from "../../dashboard/build";
 
 export const PROJECT_DIR = path.resolve(__dirname, "..", "..");
 
@@ -84,6 +85,11 @@ export async function bringUp(options: BringUpOptions): Promise<BroughtUp> {
     PlatformOutputs & { kubeconfig: string; context?: string; infraNamespace: string };
 
   progress.step("Run API and workers");
+  // A fresh clone has no built dashboard (dashboard/dist is not committed): build it here, once.
+  if (dashboardStale()) {
+    progress.detail("dashboard: building its assets (npm run build)");
+    await buildDashboard();
+  }
   let kubeconfigPath: string;
   let data: { mongodbUrl: string; redisUrl: string; release: () => Promise<void> };
   if (builtin) {

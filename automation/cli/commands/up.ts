@@ -3,6 +3,8 @@
  * API with workers) with a progress line per step, prints where it is, and serves until Ctrl-C.
  */
 import { Option, type Command } from "commander";
+import { signInUrl } from "../../api/routes-session";
+import { localOwner } from "../../local/api-environment";
 import { bringUp } from "../../local/bring-up";
 import type { ClusterChoice } from "../../local/cluster-choice";
 import { homeFiles, processAlive, readInstance, reporunnerHome, writeInstance } from "../../local/home";
@@ -50,9 +52,11 @@ export function registerUpCommand(program: Command, io: CliIO, setExitCode: (cod
       const up = await bringUp({ cluster: flags.cluster, home, port: flags.port, progress });
       const seconds = ((Date.now() - started) / 1000).toFixed(0);
       const tokenFile = homeFiles(home).token;
+      // The dashboard's one-time sign-in link: it opens a browser session for this user.
+      const signIn = signInUrl(up.record.url, await up.server.sessions.issueCode(localOwner()));
       if (flags.json) {
         io.stdout(
-          `${JSON.stringify({ url: up.record.url, tokenFile, previewBaseUrl: up.record.previewBaseUrl, cluster: up.record.cluster, seconds: Number(seconds) })}\n`,
+          `${JSON.stringify({ url: up.record.url, tokenFile, signInUrl: signIn, previewBaseUrl: up.record.previewBaseUrl, cluster: up.record.cluster, seconds: Number(seconds) })}\n`,
         );
       } else {
         progress.say(
@@ -60,6 +64,8 @@ export function registerUpCommand(program: Command, io: CliIO, setExitCode: (cod
             "",
             `RepoRunner is ready (${seconds}s).`,
             `  Run API   ${up.record.url}   (token: ${tokenFile})`,
+            `  Dashboard ${signIn}`,
+            `            (a one-time sign-in link, valid ${Math.round(up.server.sessions.times.codeTtlSeconds / 60)} minutes; \`npx reporunner sign-in\` makes another)`,
             `  Previews  ${up.record.previewBaseUrl ?? "NodePorts of each run"}/run-<id>/<service>/`,
             `  Try       npx reporunner run https://github.com/docker/welcome-to-docker`,
             `            npx reporunner run .          (the repository you are in)`,
