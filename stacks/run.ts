@@ -34,6 +34,7 @@ export function run(config: RunConfig) {
     images: repoRun.images,
     previewUrls: repoRun.previewUrls,
     previewTargets: repoRun.previewTargets,
+    tcpPreviews: repoRun.tcpPreviews,
     warnings: repoRun.warnings,
     podSecurity: repoRun.podSecurity,
   };

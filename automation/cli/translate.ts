@@ -68,6 +68,7 @@ function runTranslate(dir: string, flags: TranslateFlags, io: CliIO): number {
     });
   } catch (error) {
     if (error instanceof ComposeError) {
+      for (const warning of error.warnings) io.stderr(`warning: ${warning.path}: ${warning.message}\n`);
       io.stderr(`reporunner translate: ${error.message}\n`);
       return EXIT.refused;
     }

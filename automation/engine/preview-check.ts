@@ -1,27 +1,57 @@
 import * as http from "node:http";
+import * as net from "node:net";
+
+/** How a preview is checked: an HTTP request, a TCP connection, or not at all (see `waitForPreviews`). */
+export type PreviewCheck = "http" | "tcp" | "none";
 
 /**
- * Waits until every preview URL answers HTTP (any status: a 404 still proves the app is listening),
- * polling each until `timeoutMs`. Returns the URLs that never answered. The parser is lenient, as
- * browsers are: an app whose headers end lines with a bare LF still answers.
+ * Waits until every preview answers, polling each until `timeoutMs`; returns the URLs that never did.
+ * An HTTP preview must answer a request (any status: a 404 still proves the app is listening; the
+ * parser is lenient, as browsers are, so headers ending lines with a bare LF still answer). A TCP
+ * preview (a database, a broker) must accept a connection to the URL's host and port: asking Redis
+ * or Postgres for a page would fail a run that is fine. `checks` says which is which; a URL not in it
+ * is HTTP. "none" is not checked: a TCP preview behind the HTTP gateway, whose own listener would
+ * accept any connection and prove nothing (the pod's readiness already holds).
  */
 export async function waitForPreviews(
   urls: Readonly<Record<string, string>>,
   timeoutMs: number,
   signal?: AbortSignal,
+  checks: Readonly<Record<string, PreviewCheck>> = {},
 ): Promise<string[]> {
   const deadline = Date.now() + timeoutMs;
-  const answers = async (url: string): Promise<boolean> => {
+  const answers = async (url: string, check: PreviewCheck): Promise<boolean> => {
+    if (check === "none") return true;
     while (Date.now() < deadline && !signal?.aborted) {
-      if (await answersOnce(url)) return true;
+      if (await (check === "tcp" ? acceptsOnce(url) : answersOnce(url))) return true;
       await new Promise((resolve) => setTimeout(resolve, 500));
     }
     return false;
   };
   const results = await Promise.all(
-    Object.values(urls).map(async (url) => ({ url, ok: await answers(url) })),
+    Object.entries(urls).map(async ([name, url]) => ({
+      url,
+      ok: await answers(url, checks[name] ?? "http"),
+    })),
   );
   return results.filter((r) => !r.ok).map((r) => r.url);
+}
+
+function acceptsOnce(url: string): Promise<boolean> {
+  const { hostname, port, protocol } = new URL(url);
+  return new Promise((resolve) => {
+    const socket = net.connect({
+      host: hostname.replace(/^\[|\]$/g, ""),
+      port: Number(port || (protocol === "https:" ? 443 : 80)),
+    });
+    socket.setTimeout(5_000, () => socket.destroy());
+    socket.once("connect", () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once("error", () => resolve(false));
+    socket.once("close", () => resolve(false));
+  });
 }
 
 function answersOnce(url: string): Promise<boolean> {

@@ -217,7 +217,18 @@ export class PulumiRunEngine implements RunEngine {
 
     const previewUrls = (outputs.previewUrls?.value ?? {}) as Record<string, string>;
     if (!deploying) listener.phase("DEPLOYING");
-    const silent = await waitForPreviews(previewUrls, this.options.previewTimeoutMs ?? 60_000, signal);
+    const tcp = new Set((outputs.tcpPreviews?.value ?? []) as string[]);
+    // Behind the gateway a TCP preview's URL is the gateway's HTTP listener: it proves nothing.
+    const tcpCheck = target.previewBaseUrl ? "none" : "tcp";
+    const checks = Object.fromEntries(
+      Object.keys(previewUrls).map((name) => [name, tcp.has(name) ? tcpCheck : "http"] as const),
+    );
+    const silent = await waitForPreviews(
+      previewUrls,
+      this.options.previewTimeoutMs ?? 60_000,
+      signal,
+      checks,
+    );
     if (silent.length > 0) {
       throw new EngineFailure(`the preview did not answer: ${silent.join(", ")}`, "deploy");
     }

@@ -87,6 +87,8 @@ export interface PreviewPort {
   readonly previewServiceName: string;
   /** The port the app listens on, which the preview Service also offers. */
   readonly port: number;
+  /** HTTP (checked with a request), or TCP (a database, a broker: checked by a connection). */
+  readonly protocol: PublishedPort["preview"];
 }
 
 /**
@@ -132,7 +134,13 @@ export function addPreviews(
         labels[PREVIEW_LABEL] = "true";
       }
     }
-    previews.push({ service: port.service, segment, previewServiceName: previewService, port: port.port });
+    previews.push({
+      service: port.service,
+      segment,
+      previewServiceName: previewService,
+      port: port.port,
+      protocol: port.preview,
+    });
   }
   return { manifests: result, previews };
 }

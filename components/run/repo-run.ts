@@ -80,6 +80,11 @@ export class RepoRun extends pulumi.ComponentResource {
    * that forward to it themselves (the Run API's localhost previews).
    */
   public readonly previewTargets: pulumi.Output<Record<string, { service: string; port: number }>>;
+  /**
+   * The keys of `previewUrls` that are TCP endpoints (a database, a broker), not web pages: the run
+   * checks them with a connection, not a request (`compose/preview-protocol.ts` has the rule).
+   */
+  public readonly tcpPreviews: pulumi.Output<string[]>;
   /** What translated imperfectly, and why the namespace is not `restricted` if it is not. */
   public readonly warnings: pulumi.Output<string[]>;
   /** The Pod Security level the namespace enforces. */
@@ -191,6 +196,11 @@ export class RepoRun extends pulumi.ComponentResource {
     this.previewTargets = pulumi.output(
       byPreviewName(prepared.previews, (p) => ({ service: p.previewServiceName, port: p.port })),
     );
+    this.tcpPreviews = pulumi.output(
+      Object.entries(byPreviewName(prepared.previews, (p) => p.protocol))
+        .filter(([, protocol]) => protocol === "tcp")
+        .map(([key]) => key),
+    );
     this.warnings = pulumi.output(
       [
         ...translation.warnings.map((w: { path: string; message: string }) => `${w.path}: ${w.message}`),
@@ -210,6 +220,7 @@ export class RepoRun extends pulumi.ComponentResource {
       images: this.images,
       previewUrls: this.previewUrls,
       previewTargets: this.previewTargets,
+      tcpPreviews: this.tcpPreviews,
       warnings: this.warnings,
       podSecurity: this.podSecurity,
     });

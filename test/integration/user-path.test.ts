@@ -80,6 +80,17 @@ describe("a root image serving port 80 that chowns its files and switches user (
   });
 });
 
+describe("a published port that is not HTTP, on a server that never closes an idle connection (like Redis)", () => {
+  it("is READY: web's wait for the store ends, the store is a TCP preview that accepts a connection, web's page answers", async () => {
+    const source = gitRepositoryFrom(path.join(FIXTURES, "repos", "tcp-preview"));
+    const runId = newRunId();
+    const result = await engine.deploy({ runId, repoUrl: source.url, mode: "auto", env: {} }, quiet);
+    expect(Object.keys(result.previewUrls).sort()).toEqual(["store", "web"]);
+    expect((await bodyOf(result.previewUrls.web))?.trim()).toBe("web beside a tcp store");
+    await engine.destroy(runId, quiet);
+  });
+});
+
 describe("a run that cannot start says why", () => {
   it("a crash-looping container: the reason carries its last log line, the bind error", async () => {
     const failure = await failureOf("crash-on-bind");

@@ -30,10 +30,15 @@ export type ComposeErrorKind = "not-found" | "yaml" | "schema" | "refused";
  * fix them all.
  */
 export class ComposeError extends Error {
+  /**
+   * @param warnings What the same pass found to warn about: a refusal must not hide them, since the
+   *   user fixes both in one round.
+   */
   constructor(
     readonly kind: ComposeErrorKind,
     readonly problems: readonly ComposeProblem[],
     headline?: string,
+    readonly warnings: readonly TranslationWarning[] = [],
   ) {
     super(
       [
@@ -84,6 +89,6 @@ export class Findings {
 
   /** Throws a `refused` ComposeError when anything was refused. */
   throwIfRefused(): void {
-    if (this.refusals.length > 0) throw new ComposeError("refused", this.refusals);
+    if (this.refusals.length > 0) throw new ComposeError("refused", this.refusals, undefined, this.warnings);
   }
 }

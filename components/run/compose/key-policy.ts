@@ -98,12 +98,35 @@ export const SERVICE_KEY_POLICY: Readonly<Record<string, KeyPolicy>> = {
   oom_kill_disable: { warn: "the kubelet decides OOM handling from the pod's resources" },
   oom_score_adj: { warn: "the kubelet decides OOM handling from the pod's resources" },
   pids_limit: { warn: "the PID limit is set per node by the kubelet" },
-  platform: { warn: "images are built and pulled for the node's platform" },
-  runtime: { warn: "the node's container runtime is used" },
+  platform: "checked",
+  runtime: "checked",
   stop_signal: { warn: "Kubernetes stops containers with SIGTERM; handle it, or stop in a pre_stop hook" },
   storage_opt: { warn: "container storage options are set per node" },
   ulimits: { warn: "ulimits are set per node by the container runtime" },
 };
+
+/**
+ * `platform` and `runtime`. A Linux platform or a runtime for Linux containers is ignored with a
+ * warning (the node's own is used), but a WebAssembly image (`platform: wasi/wasm`, or a wasm runtime
+ * such as `io.containerd.wasmedge.v1`) cannot run on the node's runtime at all: it is refused, so
+ * the run does not fail later with an exec format error.
+ */
+export function checkPlatform(service: DefinitionsService, path: string, findings: Findings): void {
+  const wasm = (value: unknown) =>
+    typeof value === "string" && /wasi|wasm|spin|slight|wws|lunatic/i.test(value);
+  if (wasm(service.platform) || wasm(service.runtime)) {
+    const key = wasm(service.platform) ? "platform" : "runtime";
+    findings.refuse(
+      `${path}.${key}`,
+      `"${String(service[key])}" is a WebAssembly image, which the cluster's container runtime cannot run: build the service for linux, or leave it out of the run`,
+    );
+    return;
+  }
+  if (service.platform !== undefined)
+    findings.warn(`${path}.platform`, "ignored: images are built and pulled for the node's platform");
+  if (service.runtime !== undefined)
+    findings.warn(`${path}.runtime`, "ignored: the node's container runtime is used");
+}
 
 /** Warns about every key of `service` that has no Kubernetes counterpart. */
 export function warnIgnoredServiceKeys(service: DefinitionsService, path: string, findings: Findings): void {

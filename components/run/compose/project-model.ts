@@ -4,6 +4,7 @@ import { type ComposeFileLoader, resolveExtends } from "./extends";
 import { listOrDictRecord } from "./list-or-dict";
 import type { ComposeModel, FileObject, NamedVolume, ServiceModel } from "./model";
 import type { ModelContext } from "./model-context";
+import { objectNames } from "./pod-spec";
 import { readService } from "./service-model";
 import { asBoolean } from "./units";
 
@@ -70,13 +71,44 @@ export function readProject(
   });
   refuseCycles(services, context);
   refuseNameClashes(services, context);
-  return {
+  const model = {
     file,
     services,
     volumes: usedVolumes(services, document, context),
     configs: usedFileObjects("config", services, document, context),
     secrets: usedFileObjects("secret", services, document, context),
   };
+  refuseObjectNameClashes("volumes", model.volumes.keys(), objectNames.volume, context);
+  refuseObjectNameClashes("configs", model.configs.keys(), objectNames.config, context);
+  refuseObjectNameClashes("secrets", model.secrets.keys(), objectNames.secret, context);
+  return model;
+}
+
+/**
+ * Two volumes (or configs, or secrets) whose names differ only where Kubernetes cannot follow
+ * (`db_data` and `db-data`, `Data` and `data`) would become one claim or one Secret, shared without a
+ * word; compose keeps them apart, so the run refuses them, naming both.
+ */
+function refuseObjectNameClashes(
+  kind: "volumes" | "configs" | "secrets",
+  names: Iterable<string>,
+  kubeName: (name: string) => string,
+  context: ModelContext,
+): void {
+  const owners = new Map<string, string>();
+  const what = { volumes: "PersistentVolumeClaim", configs: "ConfigMap", secrets: "Secret" }[kind];
+  for (const name of names) {
+    const object = kubeName(name);
+    const owner = owners.get(object);
+    if (owner === undefined) {
+      owners.set(object, name);
+    } else {
+      context.findings.refuse(
+        `${kind}.${name}`,
+        `"${name}" and "${owner}" both become the ${what} "${object}", so they would be one: rename one of them`,
+      );
+    }
+  }
 }
 
 function checkDependencies(

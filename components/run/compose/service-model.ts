@@ -3,7 +3,7 @@ import { readBuild } from "./build";
 import { readFileObjectMounts } from "./config-objects";
 import { readKeyValueFile, resolveEnvironment } from "./environment";
 import type { Findings } from "./issues";
-import { warnIgnoredServiceKeys } from "./key-policy";
+import { checkPlatform, warnIgnoredServiceKeys } from "./key-policy";
 import { listOrDictEntries } from "./list-or-dict";
 import type {
   Dependency,
@@ -74,6 +74,7 @@ export function readService(
   }
   refuseHostAccess(service, path, findings);
   warnIgnoredServiceKeys(service, path, findings);
+  checkPlatform(service, path, findings);
   const deploy = readDeploy(service, path, findings);
   return {
     name,

@@ -67,10 +67,12 @@ export function waitContainers(
         `${dependency.service} has no healthcheck, so "healthy" means it is running and reachable`,
       );
     }
-    // busybox's nslookup may not apply the search domains, so the name is fully qualified. `nc` connects
-    // with stdin closed rather than `-z`, which only some busybox builds have (Debian's lacks it).
+    // busybox's nslookup may not apply the search domains, so the name is fully qualified. `nc` runs
+    // `true` once connected and exits with it, rather than `-z`, which only some busybox builds have
+    // (Debian's lacks it). Closing stdin is not enough: nc then waits for the server to close, and
+    // Redis or Postgres never close an idle connection, so the wait would hang on a ready server.
     const check = port
-      ? `nc -w 2 ${target.kubeName} ${port.target} </dev/null`
+      ? `nc -w 2 ${target.kubeName} ${port.target} -e true`
       : `nslookup ${target.kubeName}.${options.namespace}.svc.${options.clusterDomain}`;
     containers.push({
       name: toDnsLabel(`wait-for-${target.kubeName}`),

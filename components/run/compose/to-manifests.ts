@@ -4,6 +4,7 @@ import type { KubeObject, ServicePort, StringMap } from "./kube-types";
 import type { ComposeModel, FileObject, ServiceModel } from "./model";
 import { toDnsLabel } from "./names";
 import { objectNames, podSpecFor, portName } from "./pod-spec";
+import { type PreviewProtocol, previewProtocol } from "./preview-protocol";
 import { runToCompletion, waitContainers } from "./start-order";
 
 /** Options for turning the model into manifests. */
@@ -27,6 +28,8 @@ export interface PublishedPort {
   readonly protocol: string;
   /** The host port compose would use (may be a range or empty for "any"). */
   readonly published: string;
+  /** How the preview is checked and offered: HTTP, or a TCP endpoint that must accept a connection. */
+  readonly preview: PreviewProtocol;
 }
 
 /** The manifests for a model, and the ports compose would publish. */
@@ -245,6 +248,7 @@ function publishedPorts(model: ComposeModel): PublishedPort[] {
         port: port.target,
         protocol: port.protocol,
         published: port.published!,
+        preview: previewProtocol(port),
       })),
   );
 }

@@ -1,3 +1,4 @@
+import * as fs from "node:fs";
 import * as path from "node:path";
 import type { ComposeSpecification } from "compose-spec-ts";
 import { detectSource, SourceNotFoundError } from "../source/detect";
@@ -73,6 +74,7 @@ const OVERRIDE_FILES = [
  *   specification, or it asks for something a run cannot allow; the error lists every problem.
  */
 export function translateCompose(repoDir: string, options: TranslateOptions): ComposeTranslation {
+  checkRepositoryDir(repoDir);
   const files = new RepoFiles(repoDir);
   const { file: composeFile, passedOver } = options.composeFile
     ? { file: options.composeFile, passedOver: [] }
@@ -128,6 +130,23 @@ export function translateCompose(repoDir: string, options: TranslateOptions): Co
     podSecurity: assessPodSecurity(model.services),
     published,
   };
+}
+
+/** A missing folder or a file is the caller's slip: say so in words, not with the file system's error. */
+function checkRepositoryDir(repoDir: string): void {
+  let stat: fs.Stats;
+  try {
+    stat = fs.statSync(repoDir);
+  } catch {
+    throw new ComposeError("not-found", [
+      { path: repoDir, message: "does not exist: give the repository's directory" },
+    ]);
+  }
+  if (!stat.isDirectory()) {
+    throw new ComposeError("not-found", [
+      { path: repoDir, message: "is not a directory: give the repository's directory" },
+    ]);
+  }
 }
 
 /** The compose file detection picks, and the other compose files it passed over. */

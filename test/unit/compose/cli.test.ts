@@ -18,6 +18,20 @@ async function run(...args: string[]) {
 }
 
 describe("reporunner translate", () => {
+  it("shows the warnings of the same pass beside a refusal, so one round of edits fixes both", async () => {
+    const { code, stderr } = await run("translate", fixture("refused-with-warnings"));
+    expect(code).not.toBe(0);
+    expect(stderr).toContain("warning: services.app.container_name: ignored:");
+    expect(stderr).toContain("compose.yaml: services.app.privileged: privileged mode");
+  });
+
+  it("says in words that a directory does not exist, not with the file system's error", async () => {
+    const { code, stderr } = await run("translate", "/nonexistent-reporunner-dir");
+    expect(code).not.toBe(0);
+    expect(stderr).toContain("/nonexistent-reporunner-dir: does not exist: give the repository's directory");
+    expect(stderr).not.toMatch(/ENOENT|lstat/);
+  });
+
   it("prints the manifests as multi-document YAML and the warnings on stderr", async () => {
     const { code, stdout, stderr } = await run("translate", fixture("depends-on"), "--run-id", "cli12345");
     expect(code).toBe(0);

@@ -27,7 +27,7 @@ import { composeError } from "./fixtures";
  * | react-nginx, sparkjava        | accepted                                     | yes                                 |
  * | spring-postgres               | accepted, warned (networks)                  | yes                                 |
  * | vuejs                         | accepted, warned (live-reload bind dropped)  | yes                                 |
- * | wasmedge-kafka-mysql          | accepted, warned (wasm platform and runtime) | no: etl is a wasm image             |
+ * | wasmedge-kafka-mysql          | refused: etl is a WebAssembly image          | —                                   |
  * | elasticsearch-logstash-kibana | refused: a 1.9 MB bind-mounted log file      | —                                   |
  * | pihole-cloudflared-DoH        | refused: host paths, NET_ADMIN               | —                                   |
  * | plex                          | refused: network_mode host, a host path      | —                                   |
@@ -54,7 +54,7 @@ interface Accepted {
   readonly repoFiles?: Record<string, string[]>;
   /** Service → the secret files it sees. */
   readonly secrets?: Record<string, string[]>;
-  /** The published ports, `service:port`: the preview candidates. */
+  /** The published ports, `service:port`, `/tcp` for a TCP preview (a database, a broker), else HTTP. */
   readonly previews: string[];
   /** Compose path → what the warning at it says. */
   readonly warnings?: Record<string, RegExp>;
@@ -89,7 +89,7 @@ const ACCEPTED: Record<string, Accepted> = {
     builds: ["web"],
     waits: { web: ["redis"] },
     repoFiles: { web: ["/code"] },
-    previews: ["redis:6379", "web:8000"],
+    previews: ["redis:6379/tcp", "web:8000"],
   },
   "nextcloud-postgres": {
     workloads: { nc: "Deployment", db: "Deployment" },
@@ -190,13 +190,6 @@ const ACCEPTED: Record<string, Accepted> = {
     previews: ["web:8080"],
     warnings: { "services.web.volumes[0]": /has subdirectories/ },
   },
-  "wasmedge-kafka-mysql": {
-    workloads: { redpanda: "Deployment", etl: "Deployment", db: "Deployment" },
-    builds: ["etl"],
-    repoFiles: { redpanda: ["/app"] },
-    previews: ["redpanda:8081", "redpanda:8082", "redpanda:9092", "redpanda:9644", "redpanda:29092"],
-    warnings: { "services.etl.runtime": /^ignored/ },
-  },
 };
 
 /** Refused projects: compose path → what the refusal says. */
@@ -217,6 +210,10 @@ const REFUSED: Record<string, Record<string, RegExp>> = {
     "services.portainer.volumes[0]": /Docker socket .* would give the container control of the host/,
   },
   "traefik-golang": { "services.frontend.volumes[0]": /Docker socket/ },
+  "wasmedge-kafka-mysql": {
+    "services.etl.platform":
+      /"wasi\/wasm" is a WebAssembly image, which the cluster's container runtime cannot run/,
+  },
   wireguard: {
     "services.wireguard.volumes[0]": /which is absolute/,
     "services.wireguard.volumes[1]": /which is absolute/,
@@ -355,8 +352,12 @@ describe("the awesome-compose corpus", () => {
       );
     });
 
-    it("offers the ports compose would publish as previews", () => {
-      expect(translation.published.map((port) => `${port.service}:${port.port}`)).toEqual(expected.previews);
+    it("offers the ports compose would publish as previews, HTTP or TCP by the documented rule", () => {
+      expect(
+        translation.published.map(
+          (port) => `${port.service}:${port.port}${port.preview === "tcp" ? "/tcp" : ""}`,
+        ),
+      ).toEqual(expected.previews);
     });
 
     it("lets services that may run as root bind low ports, chown and switch user, as under Docker", () => {

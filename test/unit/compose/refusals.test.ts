@@ -148,4 +148,18 @@ describe("compose files that cannot be read", () => {
       "no compose file at the repository root (looked for compose.yaml, compose.yml, docker-compose.yml, docker-compose.yaml): add a compose.yaml at the root",
     );
   });
+
+  it("refuses volumes, configs and secrets whose names differ only by _ and - or case, naming both", () => {
+    const error = composeError(() => translateFixture("object-name-clash", { environment: { TOKEN: "t" } }));
+    expect(error.kind).toBe("refused");
+    expect(problemAt(error, "volumes.db-data")).toBe(
+      '"db-data" and "db_data" both become the PersistentVolumeClaim "db-data", so they would be one: rename one of them',
+    );
+    expect(problemAt(error, "configs.app-conf")).toContain(
+      '"app-conf" and "app_conf" both become the ConfigMap',
+    );
+    expect(problemAt(error, "secrets.token")).toContain(
+      '"token" and "Token" both become the Secret "secret-token"',
+    );
+  });
 });

@@ -110,6 +110,7 @@ describe("compose services → Deployments and Services", () => {
       port: 8080,
       protocol: "TCP",
       published: "9090",
+      preview: "http",
     });
     expect(published).toContainEqual({
       service: "edge",
@@ -117,6 +118,7 @@ describe("compose services → Deployments and Services", () => {
       port: 8081,
       protocol: "TCP",
       published: "8081",
+      preview: "http",
     });
     expect(published.find((port) => port.port === 7000)).toBeUndefined();
     expect(warningAt(warnings, "services.edge.ports[2]")).toContain("host address is ignored");
@@ -288,7 +290,7 @@ describe("compose services → Deployments and Services", () => {
       { name: "LITERAL", value: "$$NOT_INTERPOLATED" },
     ]);
     expect(published).toEqual([
-      { service: "app", serviceName: "app", port: 80, protocol: "TCP", published: "8088" },
+      { service: "app", serviceName: "app", port: 80, protocol: "TCP", published: "8088", preview: "http" },
     ]);
     expect(warningAt(warnings, "services.app.environment.MISSING")).toContain("NOT_SET_ANYWHERE is not set");
     const overridden = translateFixture("interpolation", { environment: { NGINX_TAG: "1.25" } });

@@ -11,7 +11,7 @@ describe("depends_on → start order", () => {
     ]);
     expect(web.initContainers[1]).toMatchObject({
       image: "busybox:1.36",
-      command: ["sh", "-c", expect.stringContaining("until nc -w 2 cache 6379 </dev/null")],
+      command: ["sh", "-c", expect.stringContaining("until nc -w 2 cache 6379 -e true")],
       securityContext: {
         runAsNonRoot: true,
         runAsUser: 65534,

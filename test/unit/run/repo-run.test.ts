@@ -75,6 +75,12 @@ describe("RepoRun of a Dockerfile repository", () => {
     expect(await resolveOutput(run.previewTargets)).toEqual({ app: { service: "app-preview", port: 8080 } });
   });
 
+  it("names the previews that are TCP endpoints, which the engine checks by a connection, not a request", async () => {
+    const run = runOf("tcp-preview");
+    expect(Object.keys(await resolveOutput(run.previewUrls)).sort()).toEqual(["store", "web"]);
+    expect(await resolveOutput(run.tcpPreviews)).toEqual(["store"]);
+  });
+
   it("puts the previews under the platform's gateway when it has one", async () => {
     const run = runOf("hello-dockerfile", { previewBaseUrl: "http://localhost:30080/" });
     expect(await resolveOutput(run.previewUrls)).toEqual({ app: "http://localhost:30080/run-abc12345/app/" });

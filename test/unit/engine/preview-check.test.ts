@@ -1,0 +1,41 @@
+import * as net from "node:net";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { waitForPreviews } from "../../../automation/engine/preview-check";
+
+/** A server that accepts connections and never says a word, as Redis or Postgres do to an HTTP client. */
+let silent: net.Server;
+const sockets: net.Socket[] = [];
+let url: string;
+/** A port nothing listens on. */
+let closedUrl: string;
+
+beforeAll(async () => {
+  silent = net.createServer((socket) => sockets.push(socket));
+  await new Promise<void>((resolve) => silent.listen(0, "127.0.0.1", resolve));
+  url = `http://127.0.0.1:${(silent.address() as net.AddressInfo).port}`;
+  const probe = net.createServer();
+  await new Promise<void>((resolve) => probe.listen(0, "127.0.0.1", resolve));
+  closedUrl = `http://127.0.0.1:${(probe.address() as net.AddressInfo).port}`;
+  await new Promise((resolve) => probe.close(resolve));
+});
+
+afterAll(async () => {
+  for (const socket of sockets) socket.destroy();
+  await new Promise((resolve) => silent.close(resolve));
+});
+
+describe("waitForPreviews", () => {
+  it("passes a TCP preview that accepts a connection but never answers HTTP (Redis, Postgres)", async () => {
+    expect(await waitForPreviews({ redis: url }, 2_000, undefined, { redis: "tcp" })).toEqual([]);
+  });
+
+  it("fails an HTTP preview that does not answer HTTP, and a TCP preview nothing listens on", async () => {
+    expect(await waitForPreviews({ web: closedUrl, db: closedUrl }, 1_200, undefined, { db: "tcp" })).toEqual(
+      [closedUrl, closedUrl],
+    );
+  });
+
+  it("does not check a TCP preview it is told to leave alone (behind the HTTP gateway)", async () => {
+    expect(await waitForPreviews({ db: closedUrl }, 1_000, undefined, { db: "none" })).toEqual([]);
+  });
+});
