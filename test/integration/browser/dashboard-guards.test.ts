@@ -85,8 +85,10 @@ describe("the new-run form", () => {
     await submit.click();
     await expect.poll(() => page.locator("#repoUrl-error").textContent()).toContain("repoUrl");
     expect(await page.getAttribute("#repoUrl", "aria-invalid")).toBe("true");
-    // The keyboard is taken to the field at fault.
-    expect(await page.evaluate(() => (globalThis as any).document.activeElement?.id)).toBe("repoUrl");
+    // The keyboard is taken to the field at fault (once the form is enabled again).
+    await expect
+      .poll(() => page.evaluate(() => (globalThis as any).document.activeElement?.id))
+      .toBe("repoUrl");
 
     await page.getByLabel("Repository URL or local path").fill("https://github.example.test/org/app.git");
     await page.getByLabel("TTL (seconds)").fill("5");
