@@ -32,7 +32,8 @@ export function planBuild(sourceDir: string, spec: BuildSpec, registry?: string)
       ? path.resolve(sourceDir, spec.dockerfile ?? path.join(spec.context, "Dockerfile"))
       : undefined;
   const dockerfile =
-    spec.dockerfileInline ?? readDockerfile(sourceDir, spec.dockerfile ?? path.join(spec.context, "Dockerfile"));
+    spec.dockerfileInline ??
+    readDockerfile(sourceDir, spec.dockerfile ?? path.join(spec.context, "Dockerfile"));
   const contentHash = buildContextHash({ contextDir, dockerfile, args: spec.args, target: spec.target });
   return {
     service: spec.service,
