@@ -91,6 +91,24 @@ describe("a published port that is not HTTP, on a server that never closes an id
   });
 });
 
+describe("an anonymous volume over a directory of the image (like /app/node_modules)", () => {
+  it("starts with the image's files, which the running app serves from it", async () => {
+    const source = gitRepositoryFrom(path.join(FIXTURES, "repos", "seeded-volume"));
+    const runId = newRunId();
+    const result = await engine.deploy({ runId, repoUrl: source.url, mode: "auto", env: {} }, quiet);
+    expect((await bodyOf(result.previewUrls.web))?.trim()).toBe(
+      "from the image, through an anonymous volume",
+    );
+    const pod = JSON.parse(kubectl(["get", "pods", "-n", `run-${runId}`, "-o", "json"])).items[0];
+    const mounted = pod.spec.volumes.find((volume: { emptyDir?: object }) => volume.emptyDir);
+    expect(pod.spec.containers[0].volumeMounts).toContainEqual({
+      name: mounted.name,
+      mountPath: "/app/site",
+    });
+    await engine.destroy(runId, quiet);
+  });
+});
+
 describe("a run that cannot start says why", () => {
   it("a crash-looping container: the reason carries its last log line, the bind error", async () => {
     const failure = await failureOf("crash-on-bind");

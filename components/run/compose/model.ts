@@ -109,6 +109,11 @@ export type MountModel =
       readonly target: string;
       readonly memory: boolean;
       readonly sizeLimit?: string;
+      /**
+       * An anonymous volume: compose fills a new one with what the image holds at `target`, so it
+       * starts with the image's files (a `node_modules` kept from the build), not empty.
+       */
+      readonly seedFromImage?: boolean;
     }
   | {
       readonly kind: "repoFiles";

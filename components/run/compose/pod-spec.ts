@@ -21,11 +21,51 @@ function literal(text: string): string {
   return text.replaceAll("$", () => "$$");
 }
 
-/** The service's container. */
-export function serviceContainer(service: ServiceModel, mounts: VolumeMount[]): Container {
+/** The image a service's containers run, and its pull policy. */
+function imageOf(service: ServiceModel): { image: string; pullPolicy?: Container["imagePullPolicy"] } {
   const image = service.image.kind === "build" ? service.image.build.imageName : service.image.reference;
   // A built image is loaded into the cluster or pushed under a tag made for this run: never pull it again.
   const pullPolicy = service.image.kind === "build" ? "IfNotPresent" : service.image.pullPolicy;
+  return { image, ...(pullPolicy ? { pullPolicy } : {}) };
+}
+
+/** Where a seed container mounts the new volume it fills. */
+const SEED_MOUNT = "/reporunner-seed";
+
+/**
+ * One init container per anonymous volume, of the service's own image and user, that copies what the
+ * image holds at the volume's path into the new volume, as compose fills a new volume; without it the
+ * emptyDir would hide the image's files (a `node_modules` installed at build time). A path the image
+ * does not have leaves the volume empty. The image needs `sh` and `cp`, as the images that declare
+ * such volumes (node, python, php) have.
+ */
+export function seedContainers(service: ServiceModel): Container[] {
+  const { image, pullPolicy } = imageOf(service);
+  return service.mounts.flatMap((mount, index) =>
+    mount.kind === "emptyDir" && mount.seedFromImage
+      ? [
+          {
+            name: `seed-${index}`,
+            image,
+            ...(pullPolicy ? { imagePullPolicy: pullPolicy } : {}),
+            command: [
+              "sh",
+              "-c",
+              `if [ -d "$1" ]; then cp -a "$1/." ${SEED_MOUNT}/; fi`,
+              "seed",
+              literal(mount.target),
+            ],
+            volumeMounts: [{ name: `empty-${index}`, mountPath: SEED_MOUNT }],
+            securityContext: containerSecurityContext(service),
+          },
+        ]
+      : [],
+  );
+}
+
+/** The service's container. */
+export function serviceContainer(service: ServiceModel, mounts: VolumeMount[]): Container {
+  const { image, pullPolicy } = imageOf(service);
   const { limits, requests } = service.resources;
   return {
     name: service.kubeName,
@@ -161,8 +201,9 @@ export function podSpecFor(
             : {}),
         }
       : undefined;
+  const allInit = [...seedContainers(service), ...initContainers];
   return {
-    ...(initContainers.length ? { initContainers } : {}),
+    ...(allInit.length ? { initContainers: allInit } : {}),
     containers: [serviceContainer(service, mounts)],
     ...(volumes.length ? { volumes } : {}),
     ...(restartPolicy ? { restartPolicy } : {}),

@@ -125,7 +125,8 @@ function toMount(
   const { findings } = context;
   switch (entry.type) {
     case "volume":
-      if (!entry.source) return { kind: "emptyDir", target: entry.target, memory: false };
+      if (!entry.source)
+        return { kind: "emptyDir", target: entry.target, memory: false, seedFromImage: true };
       if (!declaredVolumes.has(entry.source)) {
         findings.refuse(
           at,

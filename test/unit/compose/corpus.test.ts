@@ -297,7 +297,11 @@ describe("the awesome-compose corpus", () => {
 
     it("waits for every depends_on before the service starts", () => {
       const waits = perService(translation, (pod) =>
-        nonEmpty((pod.initContainers ?? []).map((init) => String(init.name).replace(/^wait-for-/, ""))),
+        nonEmpty(
+          (pod.initContainers ?? [])
+            .filter((init) => String(init.name).startsWith("wait-for-"))
+            .map((init) => String(init.name).replace(/^wait-for-/, "")),
+        ),
       );
       expect(waits).toEqual(expected.waits ?? {});
       for (const [name, service] of Object.entries<any>(compose.services)) {
@@ -341,6 +345,15 @@ describe("the awesome-compose corpus", () => {
       expect(
         perService(translation, (pod) => nonEmpty(mountsWhere(pod, (volume) => volume.emptyDir))),
       ).toEqual(expected.scratch ?? {});
+      // Each anonymous volume starts with the image's files at its path, as compose fills a new volume.
+      const seeded = perService(translation, (pod) =>
+        nonEmpty(
+          (pod.initContainers ?? [])
+            .filter((init) => String(init.name).startsWith("seed-"))
+            .map((init) => init.command.at(-1) as string),
+        ),
+      );
+      expect(seeded).toEqual(expected.scratch ?? {});
       expect(
         perService(translation, (pod) => nonEmpty(mountsWhere(pod, (volume) => volume.configMap))),
       ).toEqual(expected.repoFiles ?? {});

@@ -28,9 +28,31 @@ describe("compose volumes, tmpfs, configs and secrets → claims, emptyDirs, Con
     ]);
   });
 
+  it("fills an anonymous volume with the image's files at its path, as compose fills a new volume", () => {
+    const { manifests } = translateFixture("volumes-named");
+    const db = manifest(manifests, "Deployment", "db").spec.template.spec;
+    expect(db.initContainers).toEqual([
+      {
+        name: "seed-1",
+        image: "postgres:16",
+        command: [
+          "sh",
+          "-c",
+          'if [ -d "$1" ]; then cp -a "$1/." /reporunner-seed/; fi',
+          "seed",
+          "/var/cache/anonymous",
+        ],
+        volumeMounts: [{ name: "empty-1", mountPath: "/reporunner-seed" }],
+        securityContext: db.containers[0].securityContext,
+      },
+    ]);
+  });
+
   it("turns tmpfs, long-syntax tmpfs volumes and shm_size into memory-backed emptyDirs with size limits", () => {
     const { manifests } = translateFixture("tmpfs");
     const pod = manifest(manifests, "Deployment", "app").spec.template.spec;
+    // tmpfs starts empty under compose too: nothing is copied into it.
+    expect(pod.initContainers).toBeUndefined();
     expect(pod.volumes).toEqual([
       { name: "empty-0", emptyDir: { medium: "Memory", sizeLimit: "10Mi" } },
       { name: "empty-1", emptyDir: { medium: "Memory" } },
