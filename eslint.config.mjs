@@ -9,7 +9,7 @@ export default tseslint.config(
       "dist/",
       "dashboard/dist/",
       "coverage/",
-      ".testenv/",
+      ".builtin-cluster/",
       "builtin-cluster/go/",
       "test/fixtures/",
     ],
@@ -30,6 +30,15 @@ export default tseslint.config(
       "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_" }],
       // Service code logs through pino; only CLIs print.
       "no-console": "error",
+      // The Pulumi program runs as CommonJS (ts-node): a local `exports` hides the module's own, and
+      // every exported constant the function uses reads as undefined (only at run time, never in vitest).
+      "no-restricted-syntax": [
+        "error",
+        {
+          selector: "VariableDeclarator[id.name=/^(exports|module|require)$/]",
+          message: "this name is CommonJS's own: a Pulumi program that declares it breaks at run time",
+        },
+      ],
     },
   },
   {

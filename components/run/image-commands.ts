@@ -78,7 +78,7 @@ export function buildScriptEnvironment(plan: ImageBuildPlan): Record<string, str
  * `--build-arg "NAME=$RR_BUILD_ARG_NAME"`: still no value in the text, and the CLI keeps its own.
  */
 export function buildAndLoadScript(plan: ImageBuildPlan, loader: ImageLoader, login = false): string {
-  const exports: string[] = [];
+  const exported: string[] = [];
   const build = ["docker", "build", "--tag", plan.imageRef];
   const buildArgs: string[] = [];
   for (const key of Object.keys(plan.args).sort()) {
@@ -87,7 +87,7 @@ export function buildAndLoadScript(plan: ImageBuildPlan, loader: ImageLoader, lo
     if (CLI_VARIABLE.test(key)) {
       buildArgs.push(`--build-arg "${key}=$${buildArgVariable(key)}"`);
     } else {
-      exports.push(`export ${key}="$${buildArgVariable(key)}"`);
+      exported.push(`export ${key}="$${buildArgVariable(key)}"`);
       buildArgs.push(`--build-arg ${key}`);
     }
   }
@@ -104,8 +104,8 @@ export function buildAndLoadScript(plan: ImageBuildPlan, loader: ImageLoader, lo
     `if docker image inspect ${shellLine([plan.imageRef])} >/dev/null 2>&1; then`,
     `  echo "image ${plan.imageRef} is built already: build skipped"`,
     "else",
-    ...(exports.length
-      ? ["  (", ...exports.map((line) => `    ${line}`), `    ${buildLine}`, "  )"]
+    ...(exported.length
+      ? ["  (", ...exported.map((line) => `    ${line}`), `    ${buildLine}`, "  )"]
       : [`  ${buildLine}`]),
     "fi",
     ...(login ? REGISTRY_LOGIN_LINES : []),
