@@ -36,6 +36,16 @@ function secretFields(args: Record<string, unknown>, fields: readonly string[]):
 }
 
 /**
+ * Services are created before the pods behind them, and the official provider waits for a Service's
+ * endpoints (10 s and more per Service with none yet). A run's readiness is its Deployments' rollout
+ * and its previews answering, so a Service is not waited for.
+ */
+function withoutAwait(object: KubeObject): KubeObject {
+  const annotations = { ...object.metadata.annotations, "pulumi.com/skipAwait": "true" };
+  return { ...object, metadata: { ...object.metadata, annotations } };
+}
+
+/**
  * Creates a run's translated manifests as Pulumi resources through the cluster's provider: config,
  * storage and services first, then Jobs (migrations and run-to-completion services, which Pulumi
  * awaits), then the Deployments, which Pulumi awaits until every replica is Ready.
@@ -58,7 +68,11 @@ export function createWorkloads(
     const type = RESOURCE_TYPES[`${object.apiVersion}/${object.kind}`];
     if (!type)
       throw new pulumi.ResourceError(`a run cannot contain a ${object.apiVersion} ${object.kind}`, parent);
-    const { apiVersion: _apiVersion, kind, ...args } = object;
+    const {
+      apiVersion: _apiVersion,
+      kind,
+      ...args
+    } = object.kind === "Service" ? withoutAwait(object) : object;
     // Secret values come from the repository's secret files: keep them encrypted in the state.
     const secret = [
       ...new Set([

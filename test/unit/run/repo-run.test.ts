@@ -75,6 +75,15 @@ describe("RepoRun of a Dockerfile repository", () => {
     expect(await resolveOutput(run.previewTargets)).toEqual({ app: { service: "app-preview", port: 8080 } });
   });
 
+  it("does not wait for a Service's endpoints: the Deployments' rollout and the previews say when a run is ready", async () => {
+    runOf("hello-dockerfile");
+    await settle();
+    const preview = findCreated("kubernetes:core/v1:Service", "run-abc12345-service-app-preview").inputs;
+    expect(preview.metadata.annotations["pulumi.com/skipAwait"]).toBe("true");
+    const deployment = findCreated("kubernetes:apps/v1:Deployment", "run-abc12345-deployment-app").inputs;
+    expect(deployment.metadata.annotations?.["pulumi.com/skipAwait"]).toBeUndefined();
+  });
+
   it("names the previews that are TCP endpoints, which the engine checks by a connection, not a request", async () => {
     const run = runOf("tcp-preview");
     expect(Object.keys(await resolveOutput(run.previewUrls)).sort()).toEqual(["store", "web"]);
