@@ -30,8 +30,13 @@ export default tseslint.config(
       "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_" }],
       // Service code logs through pino; only CLIs print.
       "no-console": "error",
-      // The Pulumi program runs as CommonJS (ts-node): a local `exports` hides the module's own, and
-      // every exported constant the function uses reads as undefined (only at run time, never in vitest).
+    },
+  },
+  {
+    // The Pulumi program runs as CommonJS (ts-node): a local `exports` hides the module's own, and
+    // every exported constant the function uses reads as undefined (only at run time, never in vitest).
+    files: ["**/*.ts"],
+    rules: {
       "no-restricted-syntax": [
         "error",
         {
