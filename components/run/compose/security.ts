@@ -5,27 +5,6 @@ import type { ServiceModel, UserModel } from "./model";
 import { asBoolean } from "./units";
 
 /**
- * Capabilities a service may add back after every container drops ALL: the set Pod Security
- * `baseline` allows. Only NET_BIND_SERVICE is also allowed by `restricted`.
- */
-export const SAFE_CAPABILITIES: ReadonlySet<string> = new Set([
-  "AUDIT_WRITE",
-  "CHOWN",
-  "DAC_OVERRIDE",
-  "FOWNER",
-  "FSETID",
-  "KILL",
-  "MKNOD",
-  "NET_BIND_SERVICE",
-  "SETFCAP",
-  "SETGID",
-  "SETPCAP",
-  "SETUID",
-  "SYS_CHROOT",
-]);
-const RESTRICTED_CAPABILITIES: ReadonlySet<string> = new Set(["NET_BIND_SERVICE"]);
-
-/**
  * What a container that may run as root keeps when the compose file says nothing: Docker's
  * default set without NET_RAW, which is what Pod Security `baseline` allows. Images whose
  * entrypoint starts as root and then chowns a data directory and switches user (postgres, mysql,
@@ -48,6 +27,14 @@ export const ROOT_DEFAULT_CAPABILITIES: readonly string[] = [
   "SETUID",
   "SYS_CHROOT",
 ];
+
+/**
+ * Capabilities a service may add back after every container drops ALL: the set Pod Security
+ * `baseline` allows, the same as a root container keeps by default. Only NET_BIND_SERVICE is also
+ * allowed by `restricted`.
+ */
+export const SAFE_CAPABILITIES: ReadonlySet<string> = new Set(ROOT_DEFAULT_CAPABILITIES);
+const RESTRICTED_CAPABILITIES: ReadonlySet<string> = new Set(["NET_BIND_SERVICE"]);
 
 /** Docker's defaults that no run keeps, and what a program misses without them. */
 const DOCKER_DEFAULTS_WITHHELD = "NET_RAW (raw sockets: ping and traceroute fail)";
