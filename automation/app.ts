@@ -1,6 +1,7 @@
 /**
  * `createApp(deps)`: the Express application, built from its dependencies and connecting to nothing
- * itself. Order matters: secure headers and request logs, the unauthenticated probes and the OpenAPI
+ * itself. Order matters: secure headers and request logs, CORS for the browser extension (so its
+ * preflights are answered before anything asks for a token), the unauthenticated probes and the OpenAPI
  * document, the dashboard's static page and its sign-in, 405 for a method the document does not
  * declare, then authentication (bearer token or dashboard session), the per-token rate limit, the body parser on the one route that takes a body (so an unauthenticated caller cannot
  * make us read a body), the run routes, and the one error middleware.
@@ -12,6 +13,7 @@ import { pinoHttp } from "pino-http";
 import type { LevelWithSilent, Logger } from "pino";
 import type { TokenTable } from "./config";
 import { authenticate } from "./api/auth";
+import { extensionCors } from "./api/cors";
 import { dashboardRoutes } from "./api/dashboard";
 import { AppError, errorMiddleware } from "./api/errors";
 import { methodNotAllowed } from "./api/method-not-allowed";
@@ -48,6 +50,8 @@ export interface AppDeps {
   readonly sessions?: Sessions;
   /** The built dashboard (default `dashboard/dist`). */
   readonly dashboardDir?: string;
+  /** Origins that get CORS headers (default: the browser extension's, `api/cors.ts`). */
+  readonly corsOrigins?: readonly string[];
 }
 
 /** Builds the application. */
@@ -96,6 +100,7 @@ export function createApp(deps: AppDeps): express.Express {
 
   const document = openApiDocument(deps.contract);
   const sessions = deps.sessions ?? new Sessions(deps.redis);
+  app.use(extensionCors(deps.corsOrigins));
   app.use(healthRoutes(deps.readiness, document));
   app.use(dashboardRoutes(deps.dashboardDir));
   app.use(signInRoutes(sessions));
