@@ -3,8 +3,8 @@
  * itself. Order matters: secure headers and request logs, CORS for the browser extension (so its
  * preflights are answered before anything asks for a token), the unauthenticated probes and the OpenAPI
  * document, the dashboard's static page and its sign-in, 405 for a method the document does not
- * declare, then authentication (bearer token or dashboard session), the per-token rate limit, the body parser on the one route that takes a body (so an unauthenticated caller cannot
- * make us read a body), the run routes, and the one error middleware.
+ * declare, then authentication (bearer token or dashboard session), the per-token rate limit, the body parser on the two routes that take a body (so an unauthenticated caller
+ * cannot make us read a body), the run routes, and the one error middleware.
  */
 import express from "express";
 import helmet from "helmet";
@@ -108,7 +108,7 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(authenticate(deps.tokens, sessions));
   app.use(rateLimitPerToken(deps.redis, deps.rateLimitPerMinute, deps.logger));
   app.post(
-    "/runs",
+    ["/runs", "/runs/:id/extend"],
     express.json({
       limit: deps.bodyLimitBytes,
       strict: true,

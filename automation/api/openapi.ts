@@ -10,6 +10,7 @@ import {
   type ApiContract,
   createRunSchemaFor,
   errorSchema,
+  extendRunSchemaFor,
   idempotencyKeySchema,
   lastEventIdSchema,
   listRunsQuerySchema,
@@ -81,16 +82,16 @@ function runEventSchema(): Json {
 
 /** The operations on a run that its `id` (from `POST /runs`) leads to, for clients and generators. */
 const RUN_LINKS = Object.fromEntries(
-  ["getRun", "deleteRun", "getRunEvents", "getRunLogs", "cancelRun", "redeployRun"].map((operationId) => [
-    operationId,
-    { operationId, parameters: { id: "$response.body#/id" } },
-  ]),
+  ["getRun", "deleteRun", "getRunEvents", "getRunLogs", "cancelRun", "redeployRun", "extendRun"].map(
+    (operationId) => [operationId, { operationId, parameters: { id: "$response.body#/id" } }],
+  ),
 );
 
 /** Builds the document (pure; served at `GET /openapi.json`) for a server with `contract`. */
 export function openApiDocument(contract: ApiContract = PERMISSIVE_CONTRACT): Json {
   const defs: Json = {};
   const createBody = toSchema(createRunSchemaFor(contract), "input", defs);
+  const extendBody = toSchema(extendRunSchemaFor(contract), "input", defs);
   toSchema(runViewSchema, "output", defs);
   toSchema(runListSchema, "output", defs);
   toSchema(acceptedSchema, "output", defs);
@@ -226,6 +227,26 @@ export function openApiDocument(contract: ApiContract = PERMISSIVE_CONTRACT): Js
             "409": error("not in a redeployable state"),
             "422": error("repoUrl refused by the URL policy now (for example its host resolves elsewhere)"),
             ...common,
+          },
+        },
+      },
+      "/runs/{id}/extend": {
+        post: {
+          operationId: "extendRun",
+          summary:
+            "Set the run's expiry to ttl seconds from now (any state but DESTROYING, DESTROYED, EXPIRED)",
+          parameters: [idParam],
+          requestBody: { required: true, content: { "application/json": { schema: extendBody } } },
+          responses: {
+            "200": json(ref("Run"), "the run, with its new expiresAt"),
+            "404": notFound,
+            "409": error("the run is being destroyed or is gone (not_extendable)"),
+            ...common,
+            "400": error(
+              "invalid body (ttl outside 60 to the server's maximum); error.field names the field",
+            ),
+            "413": error("body too large"),
+            "415": error("not JSON"),
           },
         },
       },

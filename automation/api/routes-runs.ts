@@ -11,6 +11,7 @@ import { acceptedView, runView } from "./run-view";
 import {
   type ApiContract,
   createRunSchemaFor,
+  extendRunSchemaFor,
   idempotencyKeySchema,
   lastEventIdSchema,
   listRunsQuerySchema,
@@ -42,16 +43,21 @@ function runId(req: Request): string {
   return id;
 }
 
+function requireJson(req: Request): void {
+  if (!req.is("application/json")) {
+    throw new AppError("unsupported_media_type", "the body must be application/json", 415, "body");
+  }
+}
+
 /** Builds the router. */
 export function runRoutes(deps: RunRoutesDeps): Router {
   const { service } = deps;
   const router = Router();
   const createRunSchema = createRunSchemaFor(deps.contract);
+  const extendRunSchema = extendRunSchemaFor(deps.contract);
 
   router.post("/runs", async (req, res) => {
-    if (!req.is("application/json")) {
-      throw new AppError("unsupported_media_type", "the body must be application/json", 415, "body");
-    }
+    requireJson(req);
     const rawKey = req.headers["idempotency-key"];
     const key = rawKey === undefined ? undefined : parseOr(idempotencyKeySchema, rawKey, "Idempotency-Key");
     const input = parseOr(createRunSchema, req.body, "body");
@@ -80,6 +86,13 @@ export function runRoutes(deps: RunRoutesDeps): Router {
 
   router.post("/runs/:id/redeploy", async (req, res) => {
     res.status(202).json(acceptedView(await service.redeploy(owner(res), runId(req))));
+  });
+
+  router.post("/runs/:id/extend", async (req, res) => {
+    const id = runId(req);
+    requireJson(req);
+    const input = parseOr(extendRunSchema, req.body, "body");
+    res.json(runView(await service.extend(owner(res), id, input)));
   });
 
   router.get("/runs/:id/events", async (req, res) => {

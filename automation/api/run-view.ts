@@ -10,6 +10,7 @@ export function runLinks(id: string) {
     logs: `${self}/logs`,
     cancel: `${self}/cancel`,
     redeploy: `${self}/redeploy`,
+    extend: `${self}/extend`,
   };
 }
 

@@ -112,6 +112,18 @@ export function repoUrlPattern(contract: ApiContract): string {
 const LOCAL_SOURCES_OFF =
   "repoUrl is a local path, and this API runs no local repositories (start it with REPORUNNER_ALLOW_LOCAL_SOURCES=true)";
 
+/** A run's TTL in seconds under a contract: the same bounds for a new run and an extension. */
+function ttlSchemaFor(contract: ApiContract) {
+  return z
+    .number()
+    .int()
+    .min(60)
+    .max(contract.maxTtlSeconds)
+    .meta({
+      description: `Seconds until the run is destroyed (EXPIRED); at most ${contract.maxTtlSeconds} on this server`,
+    });
+}
+
 /** `POST /runs` body under a contract. Unknown fields are refused, so a typo does not pass silently. */
 export function createRunSchemaFor(contract: ApiContract) {
   const allowLocal = contract.urlPolicy.allowLocalSources === true;
@@ -143,15 +155,7 @@ export function createRunSchemaFor(contract: ApiContract) {
         }),
       ref: refSchema.optional(),
       mode: z.enum(["auto", "dockerfile", "compose"]).default("auto"),
-      ttl: z
-        .number()
-        .int()
-        .min(60)
-        .max(contract.maxTtlSeconds)
-        .optional()
-        .meta({
-          description: `Seconds until the run is destroyed (EXPIRED); at most ${contract.maxTtlSeconds} on this server`,
-        }),
+      ttl: ttlSchemaFor(contract).optional(),
       env: envSchema.default({}),
     })
     .meta({ id: "CreateRun" });
@@ -161,6 +165,20 @@ export function createRunSchemaFor(contract: ApiContract) {
 export const createRunSchema = createRunSchemaFor(PERMISSIVE_CONTRACT);
 
 export type CreateRunInput = z.output<typeof createRunSchema>;
+
+/** `POST /runs/:id/extend` body under a contract: the run's new TTL, counted from now. */
+export function extendRunSchemaFor(contract: ApiContract) {
+  return z
+    .strictObject({
+      ttl: ttlSchemaFor(contract).meta({
+        description: `Seconds from now until the run is destroyed (EXPIRED); at most ${contract.maxTtlSeconds} on this server`,
+        example: 3600,
+      }),
+    })
+    .meta({ id: "ExtendRun" });
+}
+
+export type ExtendRunInput = z.output<ReturnType<typeof extendRunSchemaFor>>;
 
 /** `Idempotency-Key` header. */
 export const idempotencyKeySchema = z
@@ -208,6 +226,7 @@ const linksSchema = z.object({
   logs: z.string(),
   cancel: z.string(),
   redeploy: z.string(),
+  extend: z.string(),
 });
 
 const phaseSchema = z.object({

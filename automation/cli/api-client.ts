@@ -19,6 +19,7 @@ export interface RunView {
   /** URLs that reach the run straight from this machine, when the API reports them. */
   readonly localUrls?: Readonly<Record<string, string>> | readonly string[];
   readonly createdAt: string;
+  readonly expiresAt?: string;
   readonly [more: string]: unknown;
 }
 
@@ -82,6 +83,11 @@ export class ApiClient {
 
   deleteRun(id: string): Promise<Accepted> {
     return this.json("DELETE", `/runs/${id}`, { runId: id });
+  }
+
+  /** `POST /runs/:id/extend`: the run, expiring `ttl` seconds from now. */
+  extendRun(id: string, ttl: number): Promise<RunView> {
+    return this.json("POST", `/runs/${id}/extend`, { body: { ttl }, runId: id });
   }
 
   logs(id: string, tail: number): Promise<LogsView> {

@@ -1,6 +1,7 @@
 import { Command, CommanderError } from "commander";
 import { commanderErrorLine } from "./command-action";
 import { registerDownCommand } from "./commands/down";
+import { registerExtendCommand } from "./commands/extend";
 import { registerFollowCommand } from "./commands/follow";
 import { registerLogsCommand } from "./commands/logs";
 import { registerLsCommand } from "./commands/ls";
@@ -21,6 +22,7 @@ const COMMANDS: readonly ((program: Command, io: CliIO, setExitCode: (code: numb
   registerLsCommand,
   registerLogsCommand,
   registerRmCommand,
+  registerExtendCommand,
   registerStatusCommand,
   registerSignInCommand,
   registerTranslateCommand,
@@ -46,6 +48,7 @@ Examples:
   reporunner ls
   reporunner logs k3x9a7b2qd --tail 50
   reporunner rm k3x9a7b2qd
+  reporunner extend k3x9a7b2qd --ttl 14400
   reporunner status
 Each command's --help has more.`;
 

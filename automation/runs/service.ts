@@ -1,16 +1,16 @@
 /**
- * The run lifecycle as users drive it: create, list, read, delete, cancel, redeploy. It never sees a
- * request or a response; it takes an owner and validated input and returns records or throws
+ * The run lifecycle as users drive it: create, list, read, delete, cancel, redeploy, extend. It never
+ * sees a request or a response; it takes an owner and validated input and returns records or throws
  * AppErrors. Everything a worker does lives in `workers/`.
  */
 import type { Logger } from "pino";
 import { AppError } from "../api/errors";
-import type { CreateRunInput, ListRunsQuery } from "../api/schemas";
+import type { CreateRunInput, ExtendRunInput, ListRunsQuery } from "../api/schemas";
 import type { EventLog } from "../bus/event-log";
 import type { JobQueue } from "../bus/job-queue";
 import { newRunId } from "./ids";
 import type { JobAction, RunRecord } from "./run";
-import type { RunState } from "./states";
+import { EXTENDABLE, type RunState } from "./states";
 import type { RunStore, StoredRun, TransitionResult } from "./store";
 import { checkRepoUrl, type Resolver, type UrlPolicyOptions } from "./url-policy";
 
@@ -229,6 +229,26 @@ export class RunService {
     });
     if (!moved.ok) throw conflict("run_busy", "the run changed state; retry");
     return this.afterTransition(moved, "deploy");
+  }
+
+  /**
+   * Moves the run's expiry to `ttl` seconds from now (and keeps `ttl` for a later redeploy), in any
+   * state but DESTROYING and the final ones. Not a transition: no event, and a worker holding the run
+   * keeps it; the reaper re-checks the expiry in its own compare-and-set, so it cannot undo this.
+   */
+  async extend(owner: string, id: string, input: ExtendRunInput): Promise<StoredRun> {
+    const run = await this.get(owner, id);
+    const refuse = (status: RunState) =>
+      conflict("not_extendable", `a run in state ${status} cannot be extended`);
+    if (!EXTENDABLE.includes(run.status)) throw refuse(run.status);
+    const expiresAt = new Date(this.now().getTime() + input.ttl * 1000);
+    const extended = await this.deps.store.patch(
+      id,
+      { ttlSeconds: input.ttl, expiresAt },
+      { inStates: EXTENDABLE },
+    );
+    if (!extended) throw refuse((await this.get(owner, id)).status);
+    return extended;
   }
 
   private async afterTransition(

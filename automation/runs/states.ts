@@ -29,6 +29,14 @@ export const SETTLED: readonly RunState[] = ["READY", "FAILED", "CANCELLED", "EX
 export const FINAL: readonly RunState[] = ["DESTROYED", "EXPIRED"];
 
 /**
+ * States whose expiry may be moved (`POST /runs/:id/extend`): every state but the final ones and
+ * DESTROYING, whose stack is already on its way out.
+ */
+export const EXTENDABLE: readonly RunState[] = RUN_STATES.filter(
+  (s) => s !== "DESTROYING" && !FINAL.includes(s),
+);
+
+/**
  * to ← from. Besides the happy path: a worker that resumes a crashed job goes back to CLONING; a
  * deploy that is asked to stop goes to CANCELLED or straight to DESTROYING (DELETE in flight); a
  * redeploy sends a settled run back to QUEUED; a destroy ends in EXPIRED when the TTL reaper asked.

@@ -41,6 +41,8 @@ export interface TransitionOptions {
   readonly from?: readonly RunState[];
   /** Only when this worker holds the run (`null`: only when nobody does). */
   readonly holder?: string | null;
+  /** Only when the run expired by then (the reaper: an owner may have extended it since it looked). */
+  readonly expiredBy?: Date;
   readonly reason?: string;
   readonly set?: RunPatch;
 }
@@ -242,6 +244,8 @@ export class RunStore {
     }
     if (options.holder !== undefined && run.holder !== options.holder)
       return { ok: false, why: "conflict", run };
+    if (options.expiredBy && run.expiresAt.getTime() > options.expiredBy.getTime())
+      return { ok: false, why: "illegal", run };
     const at = this.now();
     const set: Record<string, unknown> = { ...options.set, status: to, updatedAt: at };
     if (PHASES.includes(run.status) && run.status !== to) set[`phases.${run.status}.endedAt`] = at;

@@ -33,6 +33,7 @@ export async function reap(deps: ReaperDeps, limit = 100): Promise<ReapResult> {
   for (const run of await deps.store.findExpired(now, ["QUEUED", "READY", "FAILED", "CANCELLED"], limit)) {
     const moved = await deps.store.transition(run._id, "DESTROYING", {
       holder: null,
+      expiredBy: now,
       reason: "ttl elapsed",
       set: { expiring: true, enqueuedAt: null },
     });

@@ -1,10 +1,11 @@
 /**
  * One run: its state timeline with each phase's duration, its live output from the event stream,
- * the translator's warnings, the failure cause, its previews, and Stop and Redeploy.
+ * the translator's warnings, the failure cause, its previews, and Stop, Redeploy and Extend.
  */
 import { useEffect, useRef, useState } from "preact/hooks";
 import { api, ApiFailure, FINAL, type Run, SETTLED } from "./api";
 import { followRun } from "./events";
+import { ExtendTtl } from "./extend-ttl";
 import { PreviewLinks } from "./preview-links";
 import { shortRepo } from "./runs-page";
 import { StateBadge } from "./state-badge";
@@ -90,6 +91,7 @@ export function RunPage({ id }: { id: string }) {
 
   const final = FINAL.includes(run.status);
   const canRedeploy = ["READY", "FAILED", "CANCELLED"].includes(run.status);
+  // The API's EXTENDABLE states are the same: a run that is neither gone nor on its way out.
   const canStop = !final && run.status !== "DESTROYING";
   return (
     <>
@@ -113,7 +115,7 @@ export function RunPage({ id }: { id: string }) {
           <dt>Env</dt>
           <dd>{run.envKeys.length ? run.envKeys.join(", ") : "—"}</dd>
           <dt>Expires</dt>
-          <dd>
+          <dd data-testid="run-expires">
             {final ? "—" : `${until(run.expiresAt, now)} (${new Date(run.expiresAt).toLocaleString()})`}
           </dd>
         </dl>
@@ -147,6 +149,7 @@ export function RunPage({ id }: { id: string }) {
             {busy === "redeploy" ? "Redeploying…" : "Redeploy"}
           </button>
         </div>
+        {canStop && <ExtendTtl run={run} disabled={busy !== undefined} onExtended={setRun} />}
       </section>
 
       {run.warnings.length > 0 && (

@@ -90,6 +90,38 @@ describe("run lifecycle", () => {
     expect(run.history.filter((t: any) => t.to === "READY")).toHaveLength(2);
   });
 
+  it("extends a READY run's TTL from now, refuses one above the maximum, and leaves others' runs alone", async () => {
+    const { body } = await h.call("POST", "/runs", { body: { ...repo, ttl: 600 } });
+    await h.waitFor(body.id, (r) => r.status === "READY");
+    const before = Date.now();
+    const res = await h.call("POST", `/runs/${body.id}/extend`, { body: { ttl: 4 * 3600 } });
+    expect(res.status, res.text).toBe(200);
+    expect(res.body).toMatchObject({ id: body.id, status: "READY", ttl: 4 * 3600 });
+    const expiresAt = Date.parse(res.body.expiresAt);
+    expect(expiresAt).toBeGreaterThanOrEqual(before + 4 * 3600_000 - 1000);
+    expect(expiresAt).toBeLessThanOrEqual(Date.now() + 4 * 3600_000 + 1000);
+    expect((await h.call("GET", `/runs/${body.id}`)).body.expiresAt).toBe(res.body.expiresAt);
+
+    const tooLong = await h.call("POST", `/runs/${body.id}/extend`, {
+      body: { ttl: h.config.maxTtlSeconds + 1 },
+    });
+    expect(tooLong.status).toBe(400);
+    expect(tooLong.body.error.field).toBe("ttl");
+    const bob = await h.call("POST", `/runs/${body.id}/extend`, { body: { ttl: 3600 }, token: TOKENS.bob });
+    expect(bob.status).toBe(404);
+    expect((await h.call("GET", `/runs/${body.id}`)).body.expiresAt).toBe(res.body.expiresAt);
+  });
+
+  it("refuses to extend a destroyed run with 409 not_extendable", async () => {
+    const { body } = await h.call("POST", "/runs", { body: repo });
+    await h.waitFor(body.id, (r) => r.status === "READY");
+    await h.call("DELETE", `/runs/${body.id}`);
+    await h.waitFor(body.id, (r) => r.status === "DESTROYED");
+    const res = await h.call("POST", `/runs/${body.id}/extend`, { body: { ttl: 3600 } });
+    expect(res.status).toBe(409);
+    expect(res.body.error).toMatchObject({ code: "not_extendable", field: "status" });
+  });
+
   it("deletes a run while it deploys: the worker stops and destroys it", async () => {
     h.engine.defaultScript = { phaseMs: 1500 };
     const { body } = await h.call("POST", "/runs", { body: repo });

@@ -128,6 +128,19 @@ describe("RunStore", () => {
     }
   });
 
+  it("lets the reaper expire a run only if nobody extended it since the reaper looked", async () => {
+    const reaperNow = new Date();
+    const stale = await store.insert(record({ status: "READY", expiresAt: new Date(Date.now() - 1000) }));
+    const extended = await store.insert(record({ status: "READY", expiresAt: new Date(Date.now() - 1000) }));
+    // The owner extends the second run after the reaper found both expired.
+    await store.patch(extended._id, { expiresAt: new Date(Date.now() + 3600_000) }, { inStates: ["READY"] });
+    const reap = (id: string) =>
+      store.transition(id, "DESTROYING", { holder: null, expiredBy: reaperNow, set: { expiring: true } });
+    expect(await reap(stale._id)).toMatchObject({ ok: true, run: { status: "DESTROYING" } });
+    expect(await reap(extended._id)).toMatchObject({ ok: false, why: "illegal" });
+    expect((await store.get(extended._id))?.status).toBe("READY");
+  });
+
   it("reserves an idempotency key once per owner", async () => {
     expect(await store.reserveIdempotencyKey("alice", "k", "h1", "run0000001")).toBeNull();
     expect(await store.reserveIdempotencyKey("alice", "k", "h2", "run0000002")).toEqual({

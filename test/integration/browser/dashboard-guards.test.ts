@@ -171,6 +171,25 @@ describe("a run in the dashboard", () => {
     expect(await cause.textContent()).toContain("the image build failed: npm ci exited 1");
   });
 
+  it("extends the run's TTL from its page, with the API's field error beside the control", async () => {
+    await open(page, `#/runs/${id}`);
+    const ttl = page.getByLabel("New TTL from now (seconds)");
+    const extend = page.getByRole("button", { name: "Extend", exact: true });
+    await ttl.fill("30");
+    await extend.click();
+    await expect.poll(() => page.locator("#extend-ttl-error").textContent()).toContain("ttl");
+    expect(await ttl.getAttribute("aria-invalid")).toBe("true");
+
+    await ttl.fill(String(24 * 3600));
+    await extend.click();
+    await page.getByTestId("extend-done").waitFor();
+    expect(await page.locator("#extend-ttl-error").count()).toBe(0);
+    // The countdown rounds to the second, against a clock that ticks once a second.
+    expect(await page.getByTestId("run-expires").textContent()).toMatch(/^in (23h 59m|24h 0m) /);
+    const run = (await h.call("GET", `/runs/${id}`)).body;
+    expect(Date.parse(run.expiresAt) - Date.now()).toBeGreaterThan(24 * 3600_000 - 60_000);
+  });
+
   it("stops the run with the keyboard and shows DESTROYED", async () => {
     await open(page, `#/runs/${id}`);
     const stop = page.getByRole("button", { name: "Stop" });

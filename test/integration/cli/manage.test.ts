@@ -1,5 +1,5 @@
 /**
- * `reporunner ls`, `logs`, `rm` and `status` against the real Run API (Redis, FerretDB, the fake
+ * `reporunner ls`, `logs`, `extend`, `rm` and `status` against the real Run API (Redis, FerretDB, the fake
  * engine): the tables and lines a user reads, the JSON a script parses, and the exit codes.
  */
 import { mkdtempSync } from "node:fs";
@@ -72,6 +72,29 @@ describe("reporunner logs", () => {
     expect(result.errLines).toEqual([
       `reporunner logs: no run ${ready} (it does not exist or belongs to another token)`,
     ]);
+  });
+});
+
+describe("reporunner extend", () => {
+  it("moves the run's expiry to --ttl seconds from now and prints it; --json prints the run", async () => {
+    const before = Date.now();
+    const result = await reporunner(["extend", ready, "--ttl", "7200"], { env });
+    expect(result.code, result.stderr).toBe(0);
+    const { expiresAt } = (await h.call("GET", `/runs/${ready}`)).body;
+    expect(result.stdout).toBe(`run ${ready} expires at ${expiresAt}\n`);
+    expect(Date.parse(expiresAt)).toBeGreaterThanOrEqual(before + 7200_000 - 1000);
+    const json = JSON.parse((await reporunner(["extend", ready, "--ttl", "3600", "--json"], { env })).stdout);
+    expect(json).toMatchObject({ id: ready, status: "READY", ttl: 3600 });
+  });
+
+  it("exits 1 with the API's field when --ttl is above the server's maximum, 4 for another token's run", async () => {
+    const tooLong = await reporunner(["extend", ready, "--ttl", String(h.config.maxTtlSeconds + 1)], { env });
+    expect(tooLong.code).toBe(1);
+    expect(tooLong.errLines).toEqual([expect.stringMatching(/^reporunner extend: ttl.*\(400 /)]);
+    const bob = await reporunner(["extend", ready, "--ttl", "3600"], {
+      env: { ...env, REPORUNNER_TOKEN: TOKENS.bob },
+    });
+    expect(bob.code).toBe(4);
   });
 });
 

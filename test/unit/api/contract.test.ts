@@ -10,10 +10,12 @@ import { openApiDocument } from "../../../automation/api/openapi";
 import {
   type ApiContract,
   createRunSchemaFor,
+  extendRunSchemaFor,
   lastEventIdSchema,
   listRunsQuerySchema,
 } from "../../../automation/api/schemas";
 import { parseOr } from "../../../automation/api/validate";
+import { EXTENDABLE } from "../../../automation/runs/states";
 import { PAGE_CURSOR } from "../../../automation/runs/store";
 
 const strict: ApiContract = {
@@ -144,6 +146,52 @@ describe("repoUrl under a contract", () => {
   });
 });
 
+describe("extending a run", () => {
+  const body = extendRunSchemaFor(strict);
+
+  it("takes a ttl within the bounds of a new run's, counted in whole seconds", () => {
+    expect(body.parse({ ttl: 60 })).toEqual({ ttl: 60 });
+    expect(body.parse({ ttl: 86_400 })).toEqual({ ttl: 86_400 });
+    for (const ttl of [59, 86_401, 1.5, "3600"]) {
+      expect(() => parseOr(body, { ttl }, "body"), String(ttl)).toThrow(
+        expect.objectContaining({ status: 400, field: "ttl" }),
+      );
+    }
+  });
+
+  it("refuses a missing ttl and unknown fields, naming them", () => {
+    expect(() => parseOr(body, {}, "body")).toThrow(expect.objectContaining({ status: 400, field: "ttl" }));
+    expect(() => parseOr(body, { ttl: 600, ttlSeconds: 600 }, "body")).toThrow(
+      expect.objectContaining({ status: 400 }),
+    );
+  });
+
+  it("is declared with the server's maximum, the Run it returns, and 400/401/404/409/415", () => {
+    const op = doc.paths["/runs/{id}/extend"].post;
+    expect(op.operationId).toBe("extendRun");
+    expect(doc.components.schemas.ExtendRun.properties.ttl).toMatchObject({ minimum: 60, maximum: 86_400 });
+    expect(doc.components.schemas.ExtendRun.required).toEqual(["ttl"]);
+    expect(op.responses["200"].content["application/json"].schema).toEqual({
+      $ref: "#/components/schemas/Run",
+    });
+    expect(Object.keys(op.responses)).toEqual(
+      expect.arrayContaining(["400", "401", "404", "409", "415", "429", "503"]),
+    );
+  });
+
+  it("is allowed in every state but DESTROYING and the final ones", () => {
+    expect(EXTENDABLE).toEqual([
+      "QUEUED",
+      "CLONING",
+      "BUILDING",
+      "DEPLOYING",
+      "READY",
+      "FAILED",
+      "CANCELLED",
+    ]);
+  });
+});
+
 describe("declared answers", () => {
   it("declares 400 on every authenticated operation (a malformed header, parameter or path)", () => {
     for (const { label, op } of operations) {
@@ -181,6 +229,7 @@ describe("methods the document does not declare", () => {
       ["POST", "/healthz", "GET, HEAD, OPTIONS"],
       ["PUT", "/runs/abcdefgh", "GET, DELETE, HEAD, OPTIONS"],
       ["GET", "/runs/abcdefgh/cancel", "POST, OPTIONS"],
+      ["PUT", "/runs/abcdefgh/extend", "POST, OPTIONS"],
       ["DELETE", "/RUNS/abcdefgh/logs/", "GET, HEAD, OPTIONS"],
     ]) {
       const res = await fetch(base + path, { method });

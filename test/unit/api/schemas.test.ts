@@ -64,6 +64,7 @@ describe("openApiDocument", () => {
         "/runs/{id}",
         "/runs/{id}/cancel",
         "/runs/{id}/events",
+        "/runs/{id}/extend",
         "/runs/{id}/logs",
         "/runs/{id}/redeploy",
       ].sort(),

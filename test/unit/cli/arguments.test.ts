@@ -47,6 +47,8 @@ describe("reporunner argument errors: exit 2 with one line", () => {
     [["rm", "NOT-AN-ID"], "rm", /run id is 8 to 12 lowercase letters and digits/],
     [["rm", "abcdefgh", "--no-wiat"], "rm", /unknown option '--no-wiat'.*--no-wait/],
     [["logs", "abcdefgh", "--tail", "0"], "logs", /--tail.*from 1 to 5000/],
+    [["extend", "abcdefgh"], "extend", /required option '--ttl <seconds>' not specified/],
+    [["extend", "abcdefgh", "--ttl", "30"], "extend", /--ttl.*from 60/],
     [["ls", "--status", "RUNNING"], "ls", /unknown state RUNNING/],
     [
       ["ls", "--api", "127.0.0.1:8080"],
@@ -129,7 +131,7 @@ describe("reporunner --help", () => {
   it("lists every command and the exit codes", async () => {
     const result = await reporunner(["--help"]);
     expect(result.code).toBe(0);
-    for (const command of ["run", "follow", "ls", "logs", "rm", "status", "translate"]) {
+    for (const command of ["run", "follow", "ls", "logs", "rm", "extend", "status", "translate"]) {
       expect(result.stdout).toMatch(new RegExp(`^  ${command} `, "m"));
     }
     for (const [code, meaning] of [
@@ -144,7 +146,7 @@ describe("reporunner --help", () => {
     }
   });
 
-  it.each(["run", "follow", "ls", "logs", "rm", "status"])(
+  it.each(["run", "follow", "ls", "logs", "rm", "extend", "status"])(
     "%s --help has examples and its exit codes",
     async (command) => {
       const result = await reporunner([command, "--help"]);
