@@ -46,6 +46,8 @@ export function watchRollout(options: RolloutWatchOptions): RolloutWatch {
   const apps = config.makeApiClient(AppsV1Api);
   const namespace = options.namespace;
   let stopped = false;
+  /** stop() was called: a failure found while its logs were read is no longer anyone's news. */
+  let ended = false;
   let timer: NodeJS.Timeout | undefined;
 
   const withLogs = async (failure: WorkloadFailure): Promise<WorkloadFailure> => {
@@ -91,7 +93,8 @@ export function watchRollout(options: RolloutWatchOptions): RolloutWatch {
         const failure = namespaceFailure(now, before);
         if (failure && !stopped) {
           stopped = true;
-          options.onFailure(await withLogs(failure));
+          const told = await withLogs(failure);
+          if (!ended) options.onFailure(told);
           return;
         }
       }
@@ -114,6 +117,7 @@ export function watchRollout(options: RolloutWatchOptions): RolloutWatch {
     },
     stop() {
       stopped = true;
+      ended = true;
       if (timer) clearTimeout(timer);
     },
   };
