@@ -4,6 +4,9 @@ import { childName, toDnsLabel } from "./names";
 import { probesFor } from "./probes";
 import { containerSecurityContext } from "./security";
 
+/** How long compose waits between SIGTERM and SIGKILL when `stop_grace_period` is not set. */
+const COMPOSE_STOP_GRACE_SECONDS = 10;
+
 /** Names of the objects a service's mounts refer to; see `to-manifests.ts`. */
 export const objectNames = {
   volume: (volume: string) => toDnsLabel(volume),
@@ -222,8 +225,8 @@ export function podSpecFor(
       ? { hostAliases: service.hostAliases.map((alias) => ({ ...alias, hostnames: [...alias.hostnames] })) }
       : {}),
     ...(dnsConfig ? { dnsConfig } : {}),
-    ...(service.stopGracePeriodSeconds !== undefined
-      ? { terminationGracePeriodSeconds: service.stopGracePeriodSeconds }
-      : {}),
+    // Compose waits 10 s after SIGTERM unless stop_grace_period says otherwise; Kubernetes would wait
+    // 30 s, so a server that ignores SIGTERM (busybox httpd as PID 1) kept every destroy 20 s longer.
+    terminationGracePeriodSeconds: service.stopGracePeriodSeconds ?? COMPOSE_STOP_GRACE_SECONDS,
   };
 }

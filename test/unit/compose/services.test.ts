@@ -245,6 +245,10 @@ describe("compose services → Deployments and Services", () => {
     });
     expect(pod.hostname).toBe("app-host");
     expect(pod.terminationGracePeriodSeconds).toBe(60);
+    // Without stop_grace_period, compose's 10 s (not Kubernetes' 30 s) between SIGTERM and SIGKILL.
+    expect(
+      manifest(manifests, "Deployment", "rootful").spec.template.spec.terminationGracePeriodSeconds,
+    ).toBe(10);
     expect(pod.hostAliases).toEqual([{ ip: "10.0.0.5", hostnames: ["internal.example", "other.example"] }]);
     expect(container(manifests, "Deployment", "rootful").securityContext.runAsUser).toBe(0);
     expect(podSecurity.level).toBe("baseline");
