@@ -13,9 +13,9 @@ import {
   gitRepositoryFrom,
   kubectl,
   PROJECT_DIR,
-  testClusterConfig,
   testEnvironmentEngine,
   useTestEnvironment,
+  gatewayOnlyPlatformConfig,
 } from "./support/testenv";
 
 /**
@@ -46,24 +46,9 @@ beforeAll(async () => {
     stackName: `isolation-${suffix}`,
     workDir: PROJECT_DIR,
   });
-  const off = { enabled: false };
-  await stack.setAllConfig({
-    "reporunner:stack": { value: "platform" },
-    "reporunner:infraNamespace": { value: infra },
-    "reporunner:previewBaseUrl": { value: base },
-    "reporunner:cluster": testClusterConfig(env, { previewPort }),
-    "reporunner:services": {
-      value: JSON.stringify({
-        redis: off,
-        mongodb: off,
-        kafka: off,
-        rabbitmq: off,
-        otelCollector: off,
-        jaeger: off,
-        gateway: { image: "reporunner-standin/nginx:1" },
-      }),
-    },
-  });
+  await stack.setAllConfig(
+    gatewayOnlyPlatformConfig(env, { infraNamespace: infra, previewBaseUrl: base, previewPort }),
+  );
   const up = await stack.up();
   engine = testEnvironmentEngine(env, {
     target: { previewBaseUrl: String(up.outputs.previewBaseUrl?.value) },

@@ -10,9 +10,9 @@ import {
   gitRepositoryFrom,
   kubectl,
   PROJECT_DIR,
-  testClusterConfig,
   testEnvironmentEngine,
   useTestEnvironment,
+  gatewayOnlyPlatformConfig,
 } from "./support/testenv";
 
 /**
@@ -35,24 +35,9 @@ beforeAll(async () => {
   const env = useTestEnvironment();
   execFileSync("bash", [path.join(PROJECT_DIR, "testenv", "images", "build-standins.sh")], { stdio: "pipe" });
   stack = await LocalWorkspace.createOrSelectStack({ stackName: `gateway-${suffix}`, workDir: PROJECT_DIR });
-  const off = { enabled: false };
-  await stack.setAllConfig({
-    "reporunner:stack": { value: "platform" },
-    "reporunner:infraNamespace": { value: namespace },
-    "reporunner:previewBaseUrl": { value: base },
-    "reporunner:cluster": testClusterConfig(env, { previewPort }),
-    "reporunner:services": {
-      value: JSON.stringify({
-        redis: off,
-        mongodb: off,
-        kafka: off,
-        rabbitmq: off,
-        otelCollector: off,
-        jaeger: off,
-        gateway: { image: "reporunner-standin/nginx:1" },
-      }),
-    },
-  });
+  await stack.setAllConfig(
+    gatewayOnlyPlatformConfig(env, { infraNamespace: namespace, previewBaseUrl: base, previewPort }),
+  );
   const up = await stack.up();
   engine = testEnvironmentEngine(env, {
     target: { previewBaseUrl: String(up.outputs.previewBaseUrl?.value) },

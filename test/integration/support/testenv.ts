@@ -124,6 +124,31 @@ export function testClusterConfig(env: Record<string, string>, extra: Record<str
   };
 }
 
+/** A platform stack's whole config with only the preview gateway (stand-in nginx) on the test cluster. */
+export function gatewayOnlyPlatformConfig(
+  env: Record<string, string>,
+  spec: { infraNamespace: string; previewBaseUrl: string; previewPort: number },
+) {
+  const off = { enabled: false };
+  return {
+    "reporunner:stack": { value: "platform" },
+    "reporunner:infraNamespace": { value: spec.infraNamespace },
+    "reporunner:previewBaseUrl": { value: spec.previewBaseUrl },
+    "reporunner:cluster": testClusterConfig(env, { previewPort: spec.previewPort }),
+    "reporunner:services": {
+      value: JSON.stringify({
+        redis: off,
+        mongodb: off,
+        kafka: off,
+        rabbitmq: off,
+        otelCollector: off,
+        jaeger: off,
+        gateway: { image: "reporunner-standin/nginx:1" },
+      }),
+    },
+  };
+}
+
 /**
  * The real engine aimed at the test cluster: images go into its containerd, previews are reached on
  * 127.0.0.1, runs are checked out into a fresh folder. `target` and `pulumiEnv` entries override.
