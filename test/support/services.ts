@@ -23,6 +23,28 @@ export function freePort(): Promise<number> {
   });
 }
 
+/** Whether `port` on 127.0.0.1 can be bound right now. */
+function canBind(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const srv = createServer();
+    srv.once("error", () => resolve(false));
+    srv.listen(port, "127.0.0.1", () => srv.close(() => resolve(true)));
+  });
+}
+
+/**
+ * A free port below the kernel's ephemeral range (32768–60999), for a service that a test stops and
+ * starts again: while it is down, no `listen(0)` or outgoing connection elsewhere can take its port,
+ * which would make the restarted service fail to bind while something else answers in its place.
+ */
+export async function stablePort(): Promise<number> {
+  for (let attempt = 0; attempt < 200; attempt++) {
+    const port = 20_000 + Math.floor(Math.random() * 12_000);
+    if (await canBind(port)) return port;
+  }
+  throw new Error("no free port in 20000–31999 on 127.0.0.1");
+}
+
 /** Resolves once something accepts connections on the port (or rejects after `timeoutMs`). */
 export async function waitForPort(port: number, timeoutMs = 20_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -76,10 +98,20 @@ function service(
       child = spawn(cmd, args, { stdio: ["ignore", "pipe", "pipe"] });
       child.stdout?.on("data", (d: Buffer) => (output = (output + d.toString()).slice(-4000)));
       child.stderr?.on("data", (d: Buffer) => (output = (output + d.toString()).slice(-4000)));
+      const started = child;
       try {
-        await waitForPort(port);
+        // Something else listening on the port must not pass for our service: fail if ours exits first.
+        const exit = exited(started).then(
+          () => `it exited (code ${started.exitCode}, signal ${started.signalCode})`,
+        );
+        const listening = waitForPort(port).then(
+          () => undefined,
+          (err: Error) => err.message,
+        );
+        const outcome = await Promise.race([listening, exit]);
+        if (outcome) throw new Error(outcome);
       } catch (err) {
-        child.kill("SIGKILL");
+        started.kill("SIGKILL");
         throw new Error(`${name} did not start: ${(err as Error).message}\n${output}`, { cause: err });
       }
     },
@@ -105,7 +137,7 @@ export async function startRedis(): Promise<TestService> {
   const bin = ["/usr/bin/redis-server", "/usr/local/bin/redis-server"].find((p) => existsSync(p));
   if (!bin)
     throw new Error("redis-server is not installed: run `npm run setup` (or apt-get install redis-server)");
-  const port = await freePort();
+  const port = await stablePort();
   const dir = mkdtempSync(join(tmpdir(), "reporunner-redis-"));
   const args = [
     "--port",
@@ -150,7 +182,7 @@ export function ferretdbBinary(): string {
 /** FerretDB v1 on SQLite: the MongoDB wire protocol the run store talks. */
 export async function startFerretdb(): Promise<TestService> {
   const bin = ferretdbBinary();
-  const port = await freePort();
+  const port = await stablePort();
   const dir = mkdtempSync(join(tmpdir(), "reporunner-ferretdb-"));
   const args = [
     "--handler=sqlite",
