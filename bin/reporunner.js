@@ -1,8 +1,13 @@
 #!/usr/bin/env node
 /**
- * The `reporunner` command. The CLI is TypeScript; rather than ship a build step, this launcher
- * registers tsx's CommonJS loader (pinned in package.json) and runs the TypeScript entry directly,
- * so `npx reporunner ...` works from a fresh clone after `npm install`.
+ * The `reporunner` command. The CLI is TypeScript, run as the JavaScript bundle `bin/cli-build.js`
+ * makes in `dist/cli/` (built here on first use, and again whenever a source file changed, so
+ * `npx reporunner ...` works from a fresh clone after `npm install` and never runs old code).
+ *
+ * `up` and `down` run from the TypeScript sources through tsx instead: they drive the Pulumi engine,
+ * which loads its adapter and programs by path from the source tree, and a second or two of start-up
+ * is nothing beside bringing a cluster up. Without esbuild (`npm install --omit=dev`) or when the
+ * build fails, every command runs through tsx too (slower, never stale).
  *
  * Commands report their own failures as one line with an exit code; whatever still escapes (a bug,
  * a module that does not load) is one line too, with the stack only when REPORUNNER_DEBUG is set.
@@ -36,6 +41,25 @@ function supportedNode() {
   );
 }
 
+/** Commands that run from the TypeScript sources (see above). */
+const FROM_SOURCES = new Set(["up", "down"]);
+
+function loadCli(command) {
+  if (process.env.REPORUNNER_DEBUG) process.setSourceMapsEnabled(true);
+  if (!FROM_SOURCES.has(command)) {
+    let bundle;
+    try {
+      bundle = require("./cli-build").ensureCliBuild();
+    } catch (error) {
+      if (process.env.REPORUNNER_DEBUG)
+        process.stderr.write(`reporunner: no compiled CLI (${error.message}); running the sources\n`);
+    }
+    if (bundle) return require(bundle);
+  }
+  require("tsx/cjs/api").register();
+  return require("../automation/cli/main.ts");
+}
+
 try {
   const node = supportedNode();
   if (node) {
@@ -45,8 +69,7 @@ try {
     if (signal) process.kill(process.pid, signal);
     process.exit(status ?? 1);
   }
-  require("tsx/cjs/api").register();
-  const { main } = require("../automation/cli/main.ts");
+  const { main } = loadCli(process.argv[2]);
   main(process.argv).then((code) => {
     process.exitCode = code;
   }, fail);

@@ -1,6 +1,5 @@
 import type { Command } from "commander";
-import { stringify } from "yaml";
-import { ComposeError, type ComposeTranslation, translateCompose } from "../../components/run/compose";
+import type { ComposeTranslation } from "../../components/run/compose";
 import { type CliIO, EXIT } from "./io";
 
 /** Options of `reporunner translate`, as commander parses them. */
@@ -36,14 +35,19 @@ export function registerTranslateCommand(
       "the compose file, relative to <dir> (default: compose.yaml, compose.yml, ...)",
     )
     .option("--wait-image <image>", "image with sh and nc for the dependency waits", "busybox:latest")
-    .action((dir: string, flags: TranslateFlags) => setExitCode(runTranslate(dir, flags, io)));
+    .action(async (dir: string, flags: TranslateFlags) => setExitCode(await runTranslate(dir, flags, io)));
 }
 
 function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
 }
 
-function runTranslate(dir: string, flags: TranslateFlags, io: CliIO): number {
+async function runTranslate(dir: string, flags: TranslateFlags, io: CliIO): Promise<number> {
+  // Loaded when the command runs, so that `reporunner --help` and the other commands skip them.
+  const [{ ComposeError, translateCompose }, { stringify }] = await Promise.all([
+    import("../../components/run/compose"),
+    import("yaml"),
+  ]);
   const environment: Record<string, string> = {};
   for (const pair of flags.env) {
     const equals = pair.indexOf("=");

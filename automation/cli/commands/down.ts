@@ -5,7 +5,6 @@
 import type { Command } from "commander";
 import { reporunnerHome } from "../../local/home";
 import { createProgress } from "../../local/progress";
-import { tearDown } from "../../local/tear-down";
 import { commandAction } from "../command-action";
 import { type CliIO, EXIT } from "../io";
 
@@ -17,6 +16,8 @@ export function registerDownCommand(program: Command, io: CliIO, setExitCode: (c
   command.action(
     commandAction("down", io, setExitCode, async (flags: { json?: boolean }) => {
       const home = reporunnerHome(io.env ?? process.env);
+      // Loaded only when it runs: it drives the Pulumi engine.
+      const { tearDown } = await import("../../local/tear-down");
       await tearDown({ home, progress: createProgress(4, flags.json ? io.stderr : io.stdout) });
       if (flags.json) io.stdout(`${JSON.stringify({ removed: true, home })}\n`);
       return EXIT.ok;

@@ -3,9 +3,6 @@
  * API with workers) with a progress line per step, prints where it is, and serves until Ctrl-C.
  */
 import { Option, type Command } from "commander";
-import { signInUrl } from "../../api/routes-session";
-import { localOwner } from "../../local/api-environment";
-import { bringUp } from "../../local/bring-up";
 import type { ClusterChoice } from "../../local/cluster-choice";
 import { homeFiles, processAlive, readInstance, reporunnerHome, writeInstance } from "../../local/home";
 import { createProgress } from "../../local/progress";
@@ -49,6 +46,13 @@ export function registerUpCommand(program: Command, io: CliIO, setExitCode: (cod
       // With --json, stdout carries only the JSON object; progress goes to stderr.
       const progress = createProgress(3, flags.json ? io.stderr : io.stdout);
       const started = Date.now();
+      // Loaded here, not at the top: the cluster, the engine and the API are what `--help` and every
+      // other command must not pay for.
+      const [{ bringUp }, { signInUrl }, { localOwner }] = await Promise.all([
+        import("../../local/bring-up"),
+        import("../../api/routes-session"),
+        import("../../local/api-environment"),
+      ]);
       const up = await bringUp({ cluster: flags.cluster, home, port: flags.port, progress });
       const seconds = ((Date.now() - started) / 1000).toFixed(0);
       const tokenFile = homeFiles(home).token;
