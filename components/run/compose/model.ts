@@ -134,6 +134,8 @@ export type MountModel =
 /** A file read from the repository, keyed by a ConfigMap/Secret key. */
 export interface RepoFile {
   readonly key: string;
+  /** Where the file is under the mount when that is not `key`: in a subfolder, or a name no key can have. */
+  readonly path?: string;
   readonly content: Buffer;
 }
 

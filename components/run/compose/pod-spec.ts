@@ -9,7 +9,8 @@ const COMPOSE_STOP_GRACE_SECONDS = 10;
 
 /** Names of the objects a service's mounts refer to; see `to-manifests.ts`. */
 export const objectNames = {
-  volume: (volume: string) => toDnsLabel(volume),
+  /** A home folder's volume (`~/data`, see `volumes.ts`) is `home-data`. */
+  volume: (volume: string) => toDnsLabel(volume.startsWith("~") ? `home${volume.slice(1)}` : volume),
   config: (config: string) => childName("config", config),
   secret: (secret: string) => childName("secret", secret),
   repoFiles: (service: ServiceModel, index: number) => childName(service.kubeName, `files-${index}`),
@@ -137,7 +138,11 @@ function mountParts(
 ): { volume: Volume; volumeMount: VolumeMount } {
   switch (mount.kind) {
     case "volume": {
-      const name = childName("volume", mount.volume);
+      // A home folder's volume is named by its claim (`~/data` → `volume-home-data`).
+      const name = childName(
+        "volume",
+        mount.volume.startsWith("~") ? objectNames.volume(mount.volume) : mount.volume,
+      );
       return {
         volume: { name, persistentVolumeClaim: { claimName: objectNames.volume(mount.volume) } },
         volumeMount: {
@@ -163,8 +168,15 @@ function mountParts(
     }
     case "repoFiles": {
       const name = `files-${index}`;
+      // A tree, or a name no key can have: each file's key is put back at its path.
+      const items = mount.files.some((file) => file.path !== undefined)
+        ? mount.files.map((file) => ({ key: file.key, path: file.path ?? file.key }))
+        : undefined;
       return {
-        volume: { name, configMap: { name: objectNames.repoFiles(service, index) } },
+        volume: {
+          name,
+          configMap: { name: objectNames.repoFiles(service, index), ...(items ? { items } : {}) },
+        },
         volumeMount: {
           name,
           mountPath: mount.target,

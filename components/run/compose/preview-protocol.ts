@@ -27,6 +27,7 @@ const NON_HTTP_PORTS: ReadonlyMap<number, string> = new Map([
   [2181, "ZooKeeper"],
   [3306, "MySQL/MariaDB"],
   [4222, "NATS"],
+  [5044, "Logstash Beats"],
   [5432, "PostgreSQL"],
   [5672, "AMQP (RabbitMQ)"],
   [6379, "Redis"],

@@ -287,11 +287,14 @@ function readAnnotations(
 }
 
 /**
- * Extra names for the service: network aliases and link aliases (`db:database`). Each becomes one
- * more Service with the same selector, so the alias resolves as it did on the compose network.
+ * Extra names for the service: network aliases, link aliases (`db:database`) and `container_name`
+ * (Docker's DNS answers a container's name on a compose network: `container_name: es` is how the
+ * elasticsearch-logstash-kibana sample is reached). Each becomes one more Service with the same
+ * selector, so the alias resolves as it did on the compose network.
  */
 function readAliases(service: DefinitionsService, path: string, findings: Findings): string[] {
   const aliases = new Set<string>();
+  if (typeof service.container_name === "string") aliases.add(service.container_name);
   if (service.networks && !Array.isArray(service.networks)) {
     for (const [network, settings] of Object.entries(service.networks)) {
       for (const alias of settings?.aliases ?? []) aliases.add(alias);

@@ -117,7 +117,8 @@ export function toManifests(model: ComposeModel, options: ManifestOptions, findi
     const spec = ports.length
       ? { type: "ClusterIP", selector: selectorLabels(labels), ports }
       : { clusterIP: "None", selector: selectorLabels(labels) };
-    for (const serviceName of [service.kubeName, ...service.aliases.map(toDnsLabel)]) {
+    // A container_name or alias may be the service's own name again: one Service per name.
+    for (const serviceName of new Set([service.kubeName, ...service.aliases.map(toDnsLabel)])) {
       manifests.push({ apiVersion: "v1", kind: "Service", metadata: metadata(serviceName, labels), spec });
     }
   }

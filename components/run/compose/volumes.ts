@@ -2,6 +2,7 @@ import type { DefinitionsService } from "compose-spec-ts";
 import { MAX_DIRECTORY_ENTRIES, RepoFileRefusal, type RepoFiles, type RepoPath } from "../source/repo-files";
 import type { MountModel, RepoFile } from "./model";
 import type { ModelContext } from "./model-context";
+import { objectNames } from "./pod-spec";
 import { asBoolean, bytesToQuantity, parseBytes } from "./units";
 
 /** A ConfigMap is stored in etcd, which caps an object at about 1 MiB. */
@@ -174,6 +175,7 @@ function bindMount(
     );
     return undefined;
   }
+  if (source === "~" || source.startsWith("~/")) return homeFolder(entry, source, at, context);
   const resolved = context.files.resolve(context.projectDir, source);
   if (resolved instanceof RepoFileRefusal) {
     findings.refuse(at, hostFilesRefused(source, resolved));
@@ -186,13 +188,13 @@ function bindMount(
     );
     return { kind: "emptyDir", target: entry.target, memory: false };
   }
-  const files = repoFiles(resolved, source, context.files);
-  if (files instanceof RepoFileRefusal) {
-    findings.refuse(at, hostFilesRefused(source, files));
+  const found = repoFiles(resolved, source, !hasBuild, context.files);
+  if (found instanceof RepoFileRefusal) {
+    findings.refuse(at, hostFilesRefused(source, found));
     return undefined;
   }
-  if (typeof files === "string") {
-    const why = `"${source}" ${files}`;
+  if (typeof found === "string") {
+    const why = `"${source}" ${found}`;
     if (hasBuild && resolved.kind === "directory") {
       findings.warn(
         at,
@@ -202,6 +204,19 @@ function bindMount(
     }
     findings.refuse(at, `${why}: COPY it into an image, or mount the files it needs one by one`);
     return undefined;
+  }
+  if (resolved.kind === "file" && found.files.length === 0) {
+    findings.warn(
+      at,
+      `"${source}" is not mounted: it is larger than the 1 MB a ConfigMap can hold, so ${entry.target} does not exist in the container; COPY it into an image if the service needs it`,
+    );
+    return undefined;
+  }
+  if (found.leftOut.length) {
+    findings.warn(
+      at,
+      `${listed(found.leftOut)} left out of "${source}": a file larger than the 1 MB a ConfigMap can hold cannot be mounted; the rest is mounted at ${entry.target}`,
+    );
   }
   if (!entry.readOnly) {
     findings.warn(
@@ -214,8 +229,30 @@ function bindMount(
     source: resolved.relative,
     target: entry.target,
     singleFile: resolved.kind === "file",
-    files,
+    files: found.files,
   };
+}
+
+/**
+ * A folder in the host's home directory (`~/data:/data`) is the user's own data, which a run cannot
+ * see; what the service needs is a place to keep it, so it gets an empty volume there instead, one
+ * per folder (two services that bind the same folder share it, as they would share the folder).
+ */
+function homeFolder(entry: VolumeEntry, source: string, at: string, context: ModelContext): MountModel {
+  const volume = source.replace(/\/+$/, "") || "~";
+  context.findings.warn(
+    at,
+    `"${source}" is in the host's home directory, which a run cannot see: an empty volume (the PersistentVolumeClaim "${objectNames.volume(volume)}") is mounted at ${entry.target} instead`,
+  );
+  return { kind: "volume", volume, target: entry.target, readOnly: entry.readOnly };
+}
+
+/** `"a", "b" and 3 more`: the files a warning names, a few at most. */
+function listed(paths: readonly string[]): string {
+  const shown = paths.slice(0, 5).map((path) => `"${path}"`);
+  const more = paths.length - shown.length;
+  if (more > 0) return `${shown.join(", ")} and ${more} more`;
+  return shown.length === 1 ? shown[0]! : `${shown.slice(0, -1).join(", ")} and ${shown.at(-1)}`;
 }
 
 function hostFilesRefused(source: string, refusal: RepoFileRefusal): string {
@@ -223,45 +260,99 @@ function hostFilesRefused(source: string, refusal: RepoFileRefusal): string {
   return `binds "${source}"${why}: a run cannot see the host's files; use a named volume, or a path inside the repository`;
 }
 
+/** What a bind source puts in its ConfigMap, and the files too large for one (as written, `./site/big.mp4`). */
+interface BindFiles {
+  readonly files: RepoFile[];
+  readonly leftOut: string[];
+}
+
 /**
- * The files a bind source holds; why they cannot go into one ConfigMap (a string, for the caller to
- * word); or the refusal of an entry no run may read (a symlink out of the repository, a device).
+ * The files a bind source holds, a whole tree when `tree` (a ConfigMap's `items[].path` puts each
+ * file back in its folder); a file larger than a ConfigMap is left out, for the caller to warn
+ * about. Otherwise why they cannot go into one ConfigMap (a string, for the caller to word), or the
+ * refusal of an entry no run may read (a symlink out of the repository, a device).
  */
 function repoFiles(
   source: RepoPath,
   written: string,
+  tree: boolean,
   repo: RepoFiles,
-): RepoFile[] | string | RepoFileRefusal {
-  // A file is keyed by the name it was bound by, a link's own name rather than its target's.
-  const names =
-    source.kind === "file"
-      ? [written.split("/").filter(Boolean).pop() ?? ""]
-      : repo.names(source, MAX_BIND_FILES);
-  if (names instanceof RepoFileRefusal) return names.reason;
-  const listed = names.map((name) => ({
-    name,
-    path: source.kind === "file" ? source : repo.entry(source, name),
-  }));
-  // A directory that is not mounted anyway (see readMounts) is not refused for what it holds.
-  if (listed.some((entry) => !(entry.path instanceof RepoFileRefusal) && entry.path.kind === "directory")) {
-    return "has subdirectories, which a ConfigMap cannot hold";
-  }
-  let total = 0;
-  const files: RepoFile[] = [];
-  for (const { name, path } of listed) {
-    if (path instanceof RepoFileRefusal) return path;
-    if (!CONFIGMAP_KEY.test(name)) return `holds "${name}", a file name a ConfigMap key cannot have`;
-    // A dangling symlink that stays inside the repository: there is nothing to mount, for docker either.
-    if (path.kind === "missing") continue;
-    const content = repo.read(path, MAX_CONFIGMAP_BYTES - total);
+): BindFiles | string | RepoFileRefusal {
+  if (source.kind === "file") {
+    const content = repo.read(source, MAX_CONFIGMAP_BYTES);
     if (content instanceof RepoFileRefusal) {
-      if (content.limit === "size") return "is larger than the 1 MB a ConfigMap can hold";
-      return content.limit ? `holds "${name}", which ${content.reason}` : content;
+      if (content.limit === "size") return { files: [], leftOut: [written] };
+      return content.limit ? content.reason : content;
     }
-    total += content.length;
-    files.push({ key: name, content });
+    // Mounted by subPath, so the key is only a name inside the ConfigMap.
+    const name = written.split("/").filter(Boolean).pop() ?? "";
+    return { files: [{ key: configMapKey(name, new Set()), content }], leftOut: [] };
   }
-  return files;
+  const files: RepoFile[] = [];
+  const leftOut: string[] = [];
+  const keys = new Set<string>();
+  let entries = 0;
+  let total = 0;
+  const base = written.replace(/\/+$/, "");
+  // Depth first, each directory's names sorted; the entry count bounds a tree, a symlink loop too.
+  const visit = (directory: RepoPath, prefix: string): string | RepoFileRefusal | undefined => {
+    const names = repo.names(directory, MAX_BIND_FILES - entries);
+    if (names instanceof RepoFileRefusal) {
+      if (names.limit === "entries")
+        return `has more than ${MAX_BIND_FILES} entries${prefix ? " in all" : ""}`;
+      return names.reason;
+    }
+    entries += names.length;
+    const listed = names.map((name) => ({ name, path: repo.entry(directory, name) }));
+    // A directory that is not mounted anyway (see readMounts) is not refused for what it holds.
+    if (!tree && listed.some(({ path }) => !(path instanceof RepoFileRefusal) && path.kind === "directory")) {
+      return "has subdirectories";
+    }
+    for (const { name, path } of listed) {
+      if (path instanceof RepoFileRefusal) return path;
+      // A dangling symlink that stays inside the repository: there is nothing to mount, for docker either.
+      if (path.kind === "missing") continue;
+      const relative = `${prefix}${name}`;
+      if (path.kind === "directory") {
+        const problem = visit(path, `${relative}/`);
+        if (problem !== undefined) return problem;
+        continue;
+      }
+      const content = repo.read(path, MAX_CONFIGMAP_BYTES);
+      if (content instanceof RepoFileRefusal) {
+        if (content.limit === "size") {
+          leftOut.push(`${base}/${relative}`);
+          continue;
+        }
+        return content.limit ? `holds "${relative}", which ${content.reason}` : content;
+      }
+      total += content.length;
+      if (total > MAX_CONFIGMAP_BYTES) return "is larger than the 1 MB a ConfigMap can hold";
+      const key = configMapKey(relative, keys);
+      files.push(key === relative ? { key, content } : { key, path: relative, content });
+    }
+    return undefined;
+  };
+  const problem = visit(source, "");
+  return problem ?? { files, leftOut };
+}
+
+/**
+ * A ConfigMap key for a file at `relative` in a bind: the name itself when Kubernetes allows it,
+ * else a sanitised form not used yet (the mount's `items` then give the file its real path).
+ */
+function configMapKey(relative: string, used: Set<string>): string {
+  let key = CONFIGMAP_KEY.test(relative) && !relative.startsWith("..") ? relative : "";
+  if (!key || used.has(key)) {
+    const safe = relative
+      .replace(/[^-._a-zA-Z0-9]/g, "_")
+      .replace(/^\.\./, "__")
+      .slice(0, 240);
+    key = safe;
+    for (let n = 2; used.has(key); n += 1) key = `${safe}-${n}`;
+  }
+  used.add(key);
+  return key;
 }
 
 function sizeLimit(

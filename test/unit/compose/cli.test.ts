@@ -21,7 +21,7 @@ describe("reporunner translate", () => {
   it("shows the warnings of the same pass beside a refusal, so one round of edits fixes both", async () => {
     const { code, stderr } = await run("translate", fixture("refused-with-warnings"));
     expect(code).not.toBe(0);
-    expect(stderr).toContain("warning: services.app.container_name: ignored:");
+    expect(stderr).toContain("warning: services.app.stop_signal: ignored:");
     expect(stderr).toContain("compose.yaml: services.app.privileged: privileged mode");
   });
 

@@ -46,10 +46,14 @@ describe("compose refusals: each names the path and says what to change", () => 
     );
   });
 
-  it("refuses bind mounts that leave the repository through .. or the home directory", () => {
+  it("refuses a bind mount that leaves the repository through .., and never shows a home folder", () => {
     const error = composeError(() => translateFixture("hostile-bind-outside"));
     expect(problemAt(error, "services.app.volumes[0]")).toContain("leaves the repository");
-    expect(problemAt(error, "services.app.volumes[1]")).toContain("is in the home directory");
+    // ~/.ssh is not read: the service gets an empty volume there instead, and a warning says so.
+    expect(error.problems.map((problem) => problem.path)).toEqual(["services.app.volumes[0]"]);
+    expect(error.warnings.find((warning) => warning.path === "services.app.volumes[1]")?.message).toBe(
+      '"~/.ssh" is in the host\'s home directory, which a run cannot see: an empty volume (the PersistentVolumeClaim "home-ssh") is mounted at /root/.ssh instead',
+    );
   });
 
   it("refuses a bind mount of a symlink that points outside the repository", () => {

@@ -303,7 +303,7 @@ describe("compose services → Deployments and Services", () => {
 
   it("warns, naming the key and why, about keys with no Kubernetes counterpart", () => {
     const { manifests, warnings } = translateFixture("ignored-keys");
-    for (const key of ["container_name", "logging", "init", "ulimits", "stop_signal", "platform", "dns"]) {
+    for (const key of ["logging", "init", "ulimits", "stop_signal", "platform", "dns"]) {
       expect(warningAt(warnings, `services.app.${key}`)).toMatch(/^ignored: /);
     }
     expect(warningAt(warnings, "version")).toContain("no longer uses it");
@@ -317,6 +317,11 @@ describe("compose services → Deployments and Services", () => {
     ]);
     // A network alias is one more Service with the same selector.
     expect(manifest(manifests, "Service", "application").spec.selector).toEqual(
+      manifest(manifests, "Service", "app").spec.selector,
+    );
+    // So is container_name, which Docker's DNS answers on a compose network.
+    expect(warnings.find((warning) => warning.path === "services.app.container_name")).toBeUndefined();
+    expect(manifest(manifests, "Service", "my-app").spec.selector).toEqual(
       manifest(manifests, "Service", "app").spec.selector,
     );
   });
