@@ -5,8 +5,7 @@ import {
   ConcurrentUpdateError,
   type EngineEvent,
   LocalWorkspace,
-  Stack,
-  StackNotFoundError,
+  type OutputMap,
 } from "@pulumi/pulumi/automation";
 import type { ImageLoader } from "../../components/cluster/image-loader";
 import type { RegistryCredentials } from "../../components/run/pull-secret";
@@ -33,6 +32,14 @@ import { clearStaleLock } from "./stale-lock";
 import { readNamespaceBlockers } from "./namespace-blockers";
 import { watchRollout } from "./rollout-watch";
 import { workspaceBackend } from "./workspace-backend";
+import { inSpan, traced } from "../tracing/spans";
+import { tracedUpdate } from "./update-spans";
+import {
+  createOrSelectStack,
+  destroyWithoutSummary,
+  selectStackIfAny,
+  upWithEventOutputs,
+} from "./lean-stack";
 import type { WorkloadFailure } from "./workload-failures";
 
 /** Where runs go: the platform's cluster, as the platform stack's outputs describe it. */
@@ -115,42 +122,49 @@ export class PulumiRunEngine implements RunEngine {
     listener.phase("CLONING");
     const sourceDir = path.join(this.options.sourcesDir, stackName(request.runId));
     await fs.rm(sourceDir, { recursive: true, force: true });
-    let commitSha: string;
-    try {
-      ({ commitSha } = await checkoutSource({
-        repoUrl: request.repoUrl,
-        ref: request.ref,
-        dir: sourceDir,
-        token: request.token,
-        urlPolicy: this.options.urlPolicy,
-        onProgress: (line) => listener.output(line),
-      }));
-    } catch (error) {
-      if (error instanceof CheckoutError) throw new EngineFailure(error.message, "source", { cause: error });
-      throw error;
-    }
+    const commitSha = await inSpan("clone", { "vcs.ref.head.name": request.ref ?? "" }, async (span) => {
+      try {
+        const checkout = await checkoutSource({
+          repoUrl: request.repoUrl,
+          ref: request.ref,
+          dir: sourceDir,
+          token: request.token,
+          urlPolicy: this.options.urlPolicy,
+          onProgress: (line) => listener.output(line),
+        });
+        span.setAttribute("vcs.ref.head.revision", checkout.commitSha);
+        return checkout.commitSha;
+      } catch (error) {
+        if (error instanceof CheckoutError)
+          throw new EngineFailure(error.message, "source", { cause: error });
+        throw error;
+      }
+    });
     listener.output(`checked out ${commitSha}`);
 
-    const workspace = await this.getWorkspace();
-    const stack = await this.selectOrCreate(workspace, request.runId, true);
     const { target } = this.options;
-    const registryCredentials = await this.registryCredentials();
-    // One call for all config: each separate call decrypts and rewrites the file (pulumi/pulumi#5453).
-    await stack.setAllConfig(
-      runStackConfig(
-        {
-          runId: request.runId,
-          sourceDir,
-          commitSha,
-          mode: request.mode,
-          previewHost: target.previewHost ?? "localhost",
-          previewBaseUrl: target.previewBaseUrl,
-          imageLoader: target.imageLoader,
-          kubeContext: target.kubeContext,
-        },
-        { kubeconfig: target.kubeconfig, env: request.env, registryCredentials },
-      ),
-    );
+    const stack = await traced("stack config", async () => {
+      const workspace = await this.getWorkspace();
+      const stack = await createOrSelectStack(workspace, stackName(request.runId));
+      const registryCredentials = await this.registryCredentials();
+      // One call for all config: each separate call decrypts and rewrites the file (pulumi/pulumi#5453).
+      await stack.setAllConfig(
+        runStackConfig(
+          {
+            runId: request.runId,
+            sourceDir,
+            commitSha,
+            mode: request.mode,
+            previewHost: target.previewHost ?? "localhost",
+            previewBaseUrl: target.previewBaseUrl,
+            imageLoader: target.imageLoader,
+            kubeContext: target.kubeContext,
+          },
+          { kubeconfig: target.kubeconfig, env: request.env, registryCredentials },
+        ),
+      );
+      return stack;
+    });
 
     listener.phase("BUILDING");
     const diagnostics: string[] = [];
@@ -187,15 +201,12 @@ export class PulumiRunEngine implements RunEngine {
         cancelUpdate.abort();
       },
     });
-    let outputs: Record<string, { value: unknown }>;
+    let outputs: OutputMap;
     const output = outputLines(listener);
     try {
-      const result = await stack.up({
-        onOutput: output.write,
-        onEvent,
-        signal: cancelUpdate.signal,
-      });
-      outputs = result.outputs;
+      outputs = await tracedUpdate("pulumi up", onEvent, (onEvent) =>
+        upWithEventOutputs(stack, { onOutput: output.write, onEvent, signal: cancelUpdate.signal }),
+      );
     } catch (error) {
       if (workloadFailure) {
         throw new EngineFailure(workloadFailure.reason, workloadFailure.kind, { cause: error });
@@ -223,12 +234,17 @@ export class PulumiRunEngine implements RunEngine {
     const checks = Object.fromEntries(
       Object.keys(previewUrls).map((name) => [name, tcp.has(name) ? tcpCheck : "http"] as const),
     );
-    const silent = await waitForPreviews(
-      previewUrls,
-      this.options.previewTimeoutMs ?? 60_000,
-      signal,
-      checks,
-    );
+    const silent = await traced("preview check", async (span) => {
+      span.setAttribute("reporunner.previews", Object.keys(previewUrls).length);
+      const silent = await waitForPreviews(
+        previewUrls,
+        this.options.previewTimeoutMs ?? 60_000,
+        signal,
+        checks,
+      );
+      span.setAttribute("reporunner.previews.silent", silent.length);
+      return silent;
+    });
     if (silent.length > 0) {
       throw new EngineFailure(`the preview did not answer: ${silent.join(", ")}`, "deploy");
     }
@@ -244,17 +260,17 @@ export class PulumiRunEngine implements RunEngine {
 
   async destroy(runId: string, listener: EngineListener): Promise<void> {
     const workspace = await this.getWorkspace();
-    const stack = await this.selectOrCreate(workspace, runId, false);
+    const stack = await selectStackIfAny(workspace, stackName(runId));
     if (stack) {
       const diagnostics: string[] = [];
       const output = outputLines(listener);
       try {
-        await stack.destroy({
-          onOutput: output.write,
-          onEvent: (event) => {
-            if (event.diagnosticEvent?.severity === "error") diagnostics.push(event.diagnosticEvent.message);
-          },
-        });
+        const onEvent = (event: EngineEvent) => {
+          if (event.diagnosticEvent?.severity === "error") diagnostics.push(event.diagnosticEvent.message);
+        };
+        await tracedUpdate("pulumi destroy", onEvent, (onEvent) =>
+          destroyWithoutSummary(stack, { onOutput: output.write, onEvent }),
+        );
       } catch (error) {
         const { target } = this.options;
         const held = await readNamespaceBlockers(target.kubeconfig, target.kubeContext, stackName(runId));
@@ -271,7 +287,7 @@ export class PulumiRunEngine implements RunEngine {
 
   async cancel(runId: string): Promise<void> {
     const workspace = await this.getWorkspace();
-    const stack = await this.selectOrCreate(workspace, runId, false);
+    const stack = await selectStackIfAny(workspace, stackName(runId));
     if (!stack) return;
     try {
       await stack.cancel();
@@ -318,25 +334,6 @@ export class PulumiRunEngine implements RunEngine {
       throw new EngineFailure(`could not get registry credentials: ${(error as Error).message}`, "engine", {
         cause: error,
       });
-    }
-  }
-
-  private async selectOrCreate(workspace: LocalWorkspace, runId: string, create: true): Promise<Stack>;
-  private async selectOrCreate(
-    workspace: LocalWorkspace,
-    runId: string,
-    create: false,
-  ): Promise<Stack | undefined>;
-  private async selectOrCreate(
-    workspace: LocalWorkspace,
-    runId: string,
-    create: boolean,
-  ): Promise<Stack | undefined> {
-    try {
-      return await Stack.select(stackName(runId), workspace);
-    } catch (error) {
-      if (!(error instanceof StackNotFoundError)) throw error;
-      return create ? Stack.create(stackName(runId), workspace) : undefined;
     }
   }
 }
