@@ -16,6 +16,17 @@ export interface SourceTranslateOptions extends Omit<TranslateOptions, "composeF
  * port the Dockerfile EXPOSEs), so both paths share one translation and one set of safety rules.
  */
 export function translateSource(sourceDir: string, options: SourceTranslateOptions): ComposeTranslation {
+  try {
+    return translateFound(sourceDir, options);
+  } catch (error) {
+    // A run's failure reason is this message: it carries the warnings of the same pass too, so the
+    // user fixes both in one round, as with `translate`.
+    if (error instanceof ComposeError) error.message = error.report;
+    throw error;
+  }
+}
+
+function translateFound(sourceDir: string, options: SourceTranslateOptions): ComposeTranslation {
   const { mode, ...translateOptions } = options;
   const source = detectSource(sourceDir, mode);
   if (source.kind === "compose")

@@ -122,6 +122,9 @@ describe("a run that cannot start says why", () => {
     expect(failure.kind).toBe("source");
     expect(failure.reason).toContain("the compose file asks for something a run cannot allow");
     expect(failure.reason).toContain("compose.yaml: services.app.privileged: privileged mode");
+    expect(failure.reason).toMatch(
+      /warnings found in the same pass:\n {2}- services\.app\.stop_signal: ignored: Kubernetes stops/,
+    );
     expect(failure.reason).not.toMatch(/ResourceError|Error:|\n\s+at /);
   });
 

@@ -50,6 +50,19 @@ export class ComposeError extends Error {
     );
     this.name = "ComposeError";
   }
+
+  /**
+   * The message with the warnings of the same pass after it, as `translate` shows them beside a
+   * refusal: what a run's failure reason says.
+   */
+  get report(): string {
+    if (this.warnings.length === 0) return this.message;
+    return [
+      this.message,
+      "warnings found in the same pass:",
+      ...this.warnings.map((warning) => `  - ${warning.path}: ${warning.message}`),
+    ].join("\n");
+  }
 }
 
 const HEADLINES: Record<ComposeErrorKind, string> = {

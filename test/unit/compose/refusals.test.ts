@@ -1,5 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { composeError, problemAt, translateFixture } from "./fixtures";
+import { repositoryReason } from "../../../automation/engine/failure-reason";
+import { translateSource } from "../../../components/run/translate-source";
+import { composeError, fixture, problemAt, translateFixture } from "./fixtures";
 
 describe("compose refusals: each names the path and says what to change", () => {
   it("refuses a compose service that asks for privileged mode", () => {
@@ -164,6 +166,24 @@ describe("compose files that cannot be read", () => {
     );
     expect(problemAt(error, "secrets.token")).toContain(
       '"token" and "Token" both become the Secret "secret-token"',
+    );
+  });
+
+  it("gives a run's reason the refused keys and the warnings of the same pass, as translate shows them", () => {
+    const error = composeError(() =>
+      translateSource(fixture("refused-with-warnings"), { runId: "abc12345", mode: "auto" }),
+    );
+    const reason = repositoryReason({
+      urn: "urn:pulumi:run-abc12345::reporunner::reporunner:run:RepoRun::run",
+      message: `ResourceError: ${error.message}`,
+    });
+    expect(reason).toBe(
+      [
+        "the compose file asks for something a run cannot allow",
+        "  - compose.yaml: services.app.privileged: privileged mode gives the container the host's devices and kernel: remove privileged: true",
+        "warnings found in the same pass:",
+        "  - services.app.stop_signal: ignored: Kubernetes stops containers with SIGTERM; handle it, or stop in a pre_stop hook",
+      ].join("\n"),
     );
   });
 });
