@@ -52,6 +52,8 @@ export interface AppDeps {
   readonly dashboardDir?: string;
   /** Origins that get CORS headers (default: the browser extension's, `api/cors.ts`). */
   readonly corsOrigins?: readonly string[];
+  /** The Jaeger UI a run's `traceUrl` points into (`REPORUNNER_JAEGER_UI_URL`); unset: no `traceUrl`. */
+  readonly jaegerUiUrl?: string;
 }
 
 /** Builds the application. */
@@ -123,6 +125,7 @@ export function createApp(deps: AppDeps): express.Express {
       store: deps.store,
       events: deps.events,
       logs: deps.logs,
+      jaegerUiUrl: deps.jaegerUiUrl,
       sse: { logger: deps.logger, heartbeatMs: deps.sseHeartbeatMs, pollMs: deps.ssePollMs },
     }),
   );

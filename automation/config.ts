@@ -50,6 +50,8 @@ const envSchema = z.object({
     .refine((v) => decodeEnvKey(v) !== undefined, "must be 32 bytes in base64 (openssl rand -base64 32)")
     .optional(),
   REPORUNNER_ENV_KEY_FILE: z.string().min(1).optional(),
+  REPORUNNER_OTLP_ENDPOINT: z.union([z.literal(""), z.url({ protocol: /^https?$/ })]).optional(),
+  REPORUNNER_JAEGER_UI_URL: z.union([z.literal(""), z.url({ protocol: /^https?$/ })]).optional(),
   REPORUNNER_LOG_LEVEL: z
     .enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"])
     .default("info"),
@@ -99,6 +101,14 @@ export interface Config {
    */
   readonly localPreviews: boolean;
   readonly logLevel: string;
+  /**
+   * Tracing of runs (`automation/tracing/`): the OTLP/HTTP endpoint spans are exported to (unset:
+   * tracing is off and its SDK is never loaded), and the Jaeger UI a run's `traceUrl` points into.
+   */
+  readonly tracing: {
+    readonly otlpEndpoint?: string;
+    readonly jaegerUiUrl?: string;
+  };
   /**
    * The instance key that seals run environment values in MongoDB (`runs/env-seal.ts`): the same on
    * every API and worker process of one instance. Read, or created in the file, at start-up.
@@ -186,6 +196,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     kubeconfig: e.REPORUNNER_KUBECONFIG,
     localPreviews: e.REPORUNNER_LOCAL_PREVIEWS,
     logLevel: e.REPORUNNER_LOG_LEVEL,
+    tracing: {
+      otlpEndpoint: e.REPORUNNER_OTLP_ENDPOINT || undefined,
+      jaegerUiUrl: e.REPORUNNER_JAEGER_UI_URL?.replace(/\/+$/, "") || undefined,
+    },
     envKey: {
       value: e.REPORUNNER_ENV_KEY,
       file: e.REPORUNNER_ENV_KEY_FILE ?? path.join(reporunnerHome(env), "env-key"),

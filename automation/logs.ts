@@ -3,6 +3,7 @@
  * appear, and run records are logged by id, never whole.
  */
 import pino, { type DestinationStream, type Logger } from "pino";
+import { activeTraceFields } from "./tracing/spans";
 
 /** Paths pino replaces with "[redacted]": credentials, run environments, tokens. */
 export const REDACT_PATHS = [
@@ -22,12 +23,16 @@ export const REDACT_PATHS = [
   "request.token",
 ];
 
-/** Creates the root logger; `destination` lets tests capture every line. */
-export function createLogger(level: string, destination?: DestinationStream): Logger {
+/**
+ * Creates the root logger; `destination` lets tests capture every line. With `traced` (tracing on),
+ * a line written inside a span carries its `trace_id` and `span_id`: the line leads to its trace.
+ */
+export function createLogger(level: string, destination?: DestinationStream, traced = false): Logger {
   const options = {
     level,
     base: { service: "reporunner-api" },
     redact: { paths: REDACT_PATHS, censor: "[redacted]" },
+    ...(traced ? { mixin: activeTraceFields } : {}),
   };
   return destination ? pino(options, destination) : pino(options);
 }

@@ -24,6 +24,7 @@ import { LocalPreviews } from "./previews/local-previews";
 import { KubernetesForwarder, type PreviewForwarder } from "./previews/pod-forwarder";
 import { redisPortOwnership } from "./previews/port-ownership";
 import { createRuntime, type Runtime } from "./runtime";
+import { startTracing } from "./tracing/tracing";
 import type { Resolver } from "./runs/url-policy";
 import { KubectlLogs, type WorkloadLogs } from "./runs/workload-logs";
 
@@ -58,7 +59,12 @@ export interface RunningServer {
 /** Starts the API (and `config.workers` worker loops) on `config.host:config.port`. */
 export async function start(options: StartOptions = {}): Promise<RunningServer> {
   const config = options.config ?? loadConfig();
-  const logger = createLogger(config.logLevel, options.logDestination);
+  // Off (no endpoint): nothing of the SDK is loaded, and log lines get no mixin.
+  const tracing = await startTracing({
+    endpoint: config.tracing.otlpEndpoint,
+    serviceName: "reporunner-api",
+  });
+  const logger = createLogger(config.logLevel, options.logDestination, tracing.enabled);
   const engine = options.engine ?? (await loadEngine(config, logger));
   const runtime = await createRuntime(config, logger, engine, { resolver: options.resolver });
   const sessions = new Sessions(runtime.redis);
@@ -81,6 +87,7 @@ export async function start(options: StartOptions = {}): Promise<RunningServer> 
     sseHeartbeatMs: config.sseHeartbeatMs,
     ssePollMs: options.ssePollMs,
     contract: { urlPolicy: config.urlPolicy, maxTtlSeconds: config.maxTtlSeconds },
+    jaegerUiUrl: config.tracing.jaegerUiUrl,
   });
   let server: Server;
   try {
@@ -89,6 +96,7 @@ export async function start(options: StartOptions = {}): Promise<RunningServer> 
     });
   } catch (err) {
     await runtime.close();
+    await tracing.shutdown();
     throw err;
   }
   // Workers start once the port is ours: a second instance that cannot listen takes no jobs.
@@ -108,6 +116,8 @@ export async function start(options: StartOptions = {}): Promise<RunningServer> 
       server.closeAllConnections();
       await closed;
       await runtime.close();
+      // The last spans (the jobs handed back) leave before the process does.
+      await tracing.shutdown();
       logger.info("reporunner API stopped");
     })());
   return { url: `http://${config.host}:${port}`, port, runtime, sessions, stop };

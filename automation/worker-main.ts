@@ -7,6 +7,7 @@ import { loadConfig } from "./config";
 import { loadEngine } from "./engine-loader";
 import { createLogger } from "./logs";
 import { createRuntime } from "./runtime";
+import { startTracing } from "./tracing/tracing";
 
 async function main(): Promise<void> {
   let config;
@@ -16,16 +17,23 @@ async function main(): Promise<void> {
     process.stderr.write(`reporunner-worker: ${(err as Error).message}\n`);
     process.exit(1);
   }
-  const logger = createLogger(config.logLevel).child({ role: "worker" });
+  const tracing = await startTracing({
+    endpoint: config.tracing.otlpEndpoint,
+    serviceName: "reporunner-worker",
+  });
+  const logger = createLogger(config.logLevel, undefined, tracing.enabled).child({ role: "worker" });
   const engine = await loadEngine(config, logger);
   const runtime = await createRuntime(config, logger, engine);
   runtime.startWorkers(Math.max(1, config.workers));
   const shutdown = (signal: string) => {
     logger.info({ signal }, "shutting down");
-    runtime.close().then(
-      () => process.exit(0),
-      () => process.exit(1),
-    );
+    runtime
+      .close()
+      .then(() => tracing.shutdown())
+      .then(
+        () => process.exit(0),
+        () => process.exit(1),
+      );
   };
   process.once("SIGTERM", () => shutdown("SIGTERM"));
   process.once("SIGINT", () => shutdown("SIGINT"));

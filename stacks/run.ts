@@ -1,6 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { RepoRun } from "../components/run/repo-run";
+import { TRANSLATE_TIMING_OUTPUT } from "../components/run/translate-timing";
 import type { RunConfig } from "./run-config";
 
 /**
@@ -37,6 +38,7 @@ export function run(config: RunConfig) {
     tcpPreviews: repoRun.tcpPreviews,
     warnings: repoRun.warnings,
     podSecurity: repoRun.podSecurity,
+    [TRANSLATE_TIMING_OUTPUT]: repoRun.translateTiming,
   };
 }
 

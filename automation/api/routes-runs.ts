@@ -29,6 +29,8 @@ export interface RunRoutesDeps {
   readonly sse: Omit<SseDeps, "events" | "store">;
   /** What this server accepts (its URL policy's syntax, its TTL limit); the OpenAPI document says the same. */
   readonly contract: ApiContract;
+  /** The Jaeger UI base URL for `traceUrl`. */
+  readonly jaegerUiUrl?: string;
 }
 
 function owner(res: { locals: Record<string, unknown> }): string {
@@ -55,6 +57,7 @@ export function runRoutes(deps: RunRoutesDeps): Router {
   const router = Router();
   const createRunSchema = createRunSchemaFor(deps.contract);
   const extendRunSchema = extendRunSchemaFor(deps.contract);
+  const view = (run: Parameters<typeof runView>[0]) => runView(run, deps.jaegerUiUrl);
 
   router.post("/runs", async (req, res) => {
     requireJson(req);
@@ -69,11 +72,11 @@ export function runRoutes(deps: RunRoutesDeps): Router {
   router.get("/runs", async (req, res) => {
     const query = parseOr(listRunsQuerySchema, { ...req.query }, "query");
     const page = await service.list(owner(res), query);
-    res.json({ items: page.items.map(runView), nextCursor: page.nextCursor });
+    res.json({ items: page.items.map(view), nextCursor: page.nextCursor });
   });
 
   router.get("/runs/:id", async (req, res) => {
-    res.json(runView(await service.get(owner(res), runId(req))));
+    res.json(view(await service.get(owner(res), runId(req))));
   });
 
   router.delete("/runs/:id", async (req, res) => {
@@ -92,7 +95,7 @@ export function runRoutes(deps: RunRoutesDeps): Router {
     const id = runId(req);
     requireJson(req);
     const input = parseOr(extendRunSchema, req.body, "body");
-    res.json(runView(await service.extend(owner(res), id, input)));
+    res.json(view(await service.extend(owner(res), id, input)));
   });
 
   router.get("/runs/:id/events", async (req, res) => {

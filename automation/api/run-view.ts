@@ -1,5 +1,6 @@
 /** How a stored run is shown to its owner: env by key only, dates as ISO strings, links to act on it. */
 import type { StoredRun } from "../runs/store";
+import { traceIdOf } from "../tracing/spans";
 
 /** Links a client follows from a run. */
 export function runLinks(id: string) {
@@ -14,8 +15,9 @@ export function runLinks(id: string) {
   };
 }
 
-/** The `Run` schema's shape. */
-export function runView(run: StoredRun) {
+/** The `Run` schema's shape; `jaegerUiUrl` (no trailing slash) gives the run's trace a `traceUrl`. */
+export function runView(run: StoredRun, jaegerUiUrl?: string) {
+  const traceId = traceIdOf(run.traceparent) ?? null;
   const phases: Record<string, { startedAt: string; endedAt?: string; durationMs?: number }> = {};
   for (const [name, t] of Object.entries(run.phases ?? {})) {
     if (!t?.startedAt) continue;
@@ -52,6 +54,8 @@ export function runView(run: StoredRun) {
     createdAt: run.createdAt.toISOString(),
     updatedAt: run.updatedAt.toISOString(),
     expiresAt: run.expiresAt.toISOString(),
+    traceId,
+    traceUrl: traceId && jaegerUiUrl ? `${jaegerUiUrl}/trace/${traceId}` : null,
     links: runLinks(run._id),
   };
 }

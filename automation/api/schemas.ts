@@ -266,6 +266,17 @@ export const runViewSchema = z
     createdAt: z.iso.datetime(),
     updatedAt: z.iso.datetime(),
     expiresAt: z.iso.datetime(),
+    traceId: z
+      .string()
+      .regex(/^[0-9a-f]{32}$/)
+      .nullable()
+      .meta({
+        description:
+          "The run's OpenTelemetry trace (W3C trace id): clone, build, `pulumi up`, rollouts, preview check. Null when the server traced nothing (no `REPORUNNER_OTLP_ENDPOINT`)",
+      }),
+    traceUrl: z.string().nullable().meta({
+      description: "The trace in the Jaeger UI; null without a trace or a configured Jaeger UI",
+    }),
     links: linksSchema,
   })
   .meta({ id: "Run" });

@@ -69,6 +69,11 @@ export interface RunRecord {
   expiring: boolean;
   /** When the job was put on `runs:jobs`; null until then (the sweeper re-enqueues stragglers). */
   enqueuedAt: Date | null;
+  /**
+   * The W3C `traceparent` of the request that created the run: workers continue its trace across the
+   * queue (queue wait, deploy), so one run is one trace. Absent when tracing was off.
+   */
+  traceparent?: string | null;
   createdAt: Date;
   updatedAt: Date;
   expiresAt: Date;

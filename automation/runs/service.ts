@@ -8,6 +8,7 @@ import { AppError } from "../api/errors";
 import type { CreateRunInput, ExtendRunInput, ListRunsQuery } from "../api/schemas";
 import type { EventLog } from "../bus/event-log";
 import type { JobQueue } from "../bus/job-queue";
+import { inSpan, ROOT_CONTEXT, RUN_ID_ATTRIBUTE, traceparentOf } from "../tracing/spans";
 import { newRunId } from "./ids";
 import type { JobAction, RunRecord } from "./run";
 import { EXTENDABLE, type RunState } from "./states";
@@ -89,6 +90,34 @@ export class RunService {
       }
     }
 
+    // The run's trace starts here; its traceparent goes on the record, for the worker that takes the job.
+    return inSpan(
+      "run",
+      { [RUN_ID_ATTRIBUTE]: id, "reporunner.run.mode": input.mode, "reporunner.run.ref": input.ref ?? "" },
+      (span) =>
+        this.insertQueued(owner, id, input, {
+          repoUrl,
+          ttl,
+          idempotencyKey,
+          traceparent: traceparentOf(span),
+        }),
+      { parent: ROOT_CONTEXT },
+    );
+  }
+
+  /** Inserts the QUEUED record and queues its deploy job; undoes the insert when the job cannot be queued. */
+  private async insertQueued(
+    owner: string,
+    id: string,
+    input: CreateRunInput,
+    {
+      repoUrl,
+      ttl,
+      idempotencyKey,
+      traceparent,
+    }: { repoUrl: string; ttl: number; idempotencyKey?: string; traceparent?: string },
+  ): Promise<Created> {
+    const { store } = this.deps;
     const at = this.now();
     const record: RunRecord = {
       _id: id,
@@ -116,6 +145,7 @@ export class RunService {
       destroyRequested: false,
       expiring: false,
       enqueuedAt: null,
+      ...(traceparent ? { traceparent } : {}),
       createdAt: at,
       updatedAt: at,
       expiresAt: new Date(at.getTime() + ttl * 1000),

@@ -12,6 +12,16 @@ import { EngineFailure, type DeployPhase, type EngineListener, type RunEngine } 
 import { emitState } from "../runs/service";
 import type { RunState } from "../runs/states";
 import type { RunPatch, RunStore, StoredRun, TransitionOptions } from "../runs/store";
+import {
+  contextOf,
+  failSpan,
+  inSpan,
+  linkTo,
+  ROOT_CONTEXT,
+  RUN_ID_ATTRIBUTE,
+  trace,
+  tracer,
+} from "../tracing/spans";
 
 /** What a job needs from its worker. */
 export interface JobContext {
@@ -50,15 +60,36 @@ export async function runJob(job: Job, ctx: JobContext): Promise<JobOutcome> {
   if (!run) return "skipped";
   const taken = await take(job, run, ctx, log);
   if (typeof taken === "string") return taken;
+  // The run's trace, continued from the record across the queue (none when tracing was off).
+  const runTrace = contextOf(taken.traceparent);
+  if (run.status === "QUEUED") traceQueueWait(run, runTrace);
   try {
     return taken.status === "DESTROYING"
       ? await destroy(job, taken, ctx, log)
-      : await deploy(job, taken, ctx, log);
+      : await inSpan(
+          "deploy",
+          {
+            [RUN_ID_ATTRIBUTE]: taken._id,
+            "reporunner.attempt": taken.attempt,
+            "reporunner.worker": ctx.consumer,
+          },
+          () => deploy(job, taken, ctx, log),
+          { parent: runTrace },
+        );
   } catch (err) {
     if (err instanceof Lost) return "lost";
     if (ctx.shutdown.aborted) return handBack(job, ctx);
     throw err;
   }
+}
+
+/** The span of the time a run waited on the queue: from its last QUEUED until a worker took it. */
+function traceQueueWait(run: StoredRun, runTrace: ReturnType<typeof contextOf>): void {
+  if (runTrace === ROOT_CONTEXT) return;
+  const queued = [...run.history].reverse().find((h) => h.to === "QUEUED")?.at ?? run.createdAt;
+  tracer()
+    .startSpan("queue wait", { attributes: { [RUN_ID_ATTRIBUTE]: run._id }, startTime: queued }, runTrace)
+    .end();
 }
 
 /** Takes the run for this job, or says why not. */
@@ -245,8 +276,26 @@ async function destroyAfterDeploy(
   return destroy(job, moved.run, ctx, log);
 }
 
-/** Destroys the stack and settles the run: DESTROYED, or EXPIRED when the reaper asked. */
-async function destroy(job: Job, run: StoredRun, ctx: JobContext, log: Logger): Promise<JobOutcome> {
+/**
+ * Destroys the stack and settles the run: DESTROYED, or EXPIRED when the reaper asked. The destroy is
+ * a trace of its own, linked to the run's: it comes from another request (a DELETE, the TTL reaper),
+ * often hours after the deploy, and inside the deploy's trace it would stretch that trace's timeline
+ * over the run's whole life.
+ */
+function destroy(job: Job, run: StoredRun, ctx: JobContext, log: Logger): Promise<JobOutcome> {
+  return inSpan(
+    "destroy",
+    {
+      [RUN_ID_ATTRIBUTE]: run._id,
+      "reporunner.run.expiring": run.expiring,
+      "reporunner.worker": ctx.consumer,
+    },
+    () => destroyRun(job, run, ctx, log),
+    { parent: ROOT_CONTEXT, links: linkTo(run.traceparent) },
+  );
+}
+
+async function destroyRun(job: Job, run: StoredRun, ctx: JobContext, log: Logger): Promise<JobOutcome> {
   const watch = watchRun(job, ctx, () => undefined);
   const listener: EngineListener = {
     phase: () => undefined,
@@ -292,6 +341,10 @@ async function settle(
 ): Promise<StoredRun> {
   const moved = await write(ctx, () => ctx.store.transition(id, to, { ...options, holder: ctx.consumer }));
   if (!moved.ok) throw new Lost(`could not write ${to}: ${moved.why}`);
+  // The deploy's or destroy's span says how the run ended.
+  const span = trace.getActiveSpan();
+  span?.setAttribute("reporunner.run.status", to);
+  if (span && to === "FAILED") failSpan(span, new Error(options.reason ?? "failed"), options.reason);
   await emitState(ctx.events, log, moved.run);
   return moved.run;
 }

@@ -2,6 +2,14 @@ import { type ImageLoader, imageLoadCommand } from "../cluster/image-loader";
 import { shellLine } from "../cluster/shell";
 import { buildArgVariable, environmentScrubLines } from "./build-environment";
 
+/** The line the script prints when an image the engine has already is not built again. */
+export const IMAGE_BUILD_SKIPPED = "build skipped";
+/**
+ * The line the script prints as the build ends and the load starts: the Run API's traces split the
+ * Command's step there (`automation/engine/update-spans.ts`), and users see where the time went.
+ */
+export const IMAGE_LOAD_MARKER = "loading image";
+
 /** One image to build: where, how, and the reference it gets. */
 export interface ImageBuildPlan {
   readonly service: string;
@@ -102,13 +110,14 @@ export function buildAndLoadScript(plan: ImageBuildPlan, loader: ImageLoader, lo
     ...environmentScrubLines(scriptVariables(login)),
     "set -eu",
     `if docker image inspect ${shellLine([plan.imageRef])} >/dev/null 2>&1; then`,
-    `  echo "image ${plan.imageRef} is built already: build skipped"`,
+    `  echo "image ${plan.imageRef} is built already: ${IMAGE_BUILD_SKIPPED}"`,
     "else",
     ...(exported.length
       ? ["  (", ...exported.map((line) => `    ${line}`), `    ${buildLine}`, "  )"]
       : [`  ${buildLine}`]),
     "fi",
     ...(login ? REGISTRY_LOGIN_LINES : []),
+    `echo "${IMAGE_LOAD_MARKER} ${plan.imageRef} into the cluster"`,
     imageLoadCommand(loader, plan.imageRef),
   ].join("\n");
 }

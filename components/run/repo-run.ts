@@ -13,6 +13,7 @@ import { hiddenValues, redact } from "./secret-values";
 import type { SourceMode } from "./source/detect";
 import { detectMigrations } from "./source/migrations";
 import { translateSource } from "./translate-source";
+import { timed, type TranslateTiming } from "./translate-timing";
 import { createWorkloads } from "./workloads";
 
 import { REPO_RUN_TYPE } from "./repo-run-type";
@@ -89,6 +90,8 @@ export class RepoRun extends pulumi.ComponentResource {
   public readonly warnings: pulumi.Output<string[]>;
   /** The Pod Security level the namespace enforces. */
   public readonly podSecurity: pulumi.Output<string>;
+  /** When the translation ran (the Run API's `translate` span); changes on every update. */
+  public readonly translateTiming: pulumi.Output<TranslateTiming>;
 
   constructor(name: string, args: RepoRunArgs, opts?: pulumi.ComponentResourceOptions) {
     super(
@@ -105,14 +108,17 @@ export class RepoRun extends pulumi.ComponentResource {
     }
     const hidden = hiddenValues(args.env ?? {});
     let translation: ReturnType<typeof translateSource>;
+    let translateTiming: TranslateTiming;
     try {
-      translation = translateSource(args.sourceDir, {
-        runId: args.runId,
-        mode: args.mode ?? "auto",
-        environment: args.env,
-        profiles: args.profiles,
-        waitImage: args.waitImage,
-      });
+      ({ value: translation, timing: translateTiming } = timed(() =>
+        translateSource(args.sourceDir, {
+          runId: args.runId,
+          mode: args.mode ?? "auto",
+          environment: args.env,
+          profiles: args.profiles,
+          waitImage: args.waitImage,
+        }),
+      ));
     } catch (error) {
       // The message is the user's reason (what was refused, where, what to change): no stack, no class name.
       throw new pulumi.ResourceError(redact((error as Error).message, hidden), this, true);
@@ -214,6 +220,7 @@ export class RepoRun extends pulumi.ComponentResource {
       ].map((warning) => redact(warning, hidden)),
     );
     this.podSecurity = pulumi.output(translation.podSecurity.level);
+    this.translateTiming = pulumi.output(translateTiming);
     this.registerOutputs({
       namespace: this.namespace,
       commitSha: this.commitSha,
@@ -223,6 +230,7 @@ export class RepoRun extends pulumi.ComponentResource {
       tcpPreviews: this.tcpPreviews,
       warnings: this.warnings,
       podSecurity: this.podSecurity,
+      translateTiming: this.translateTiming,
     });
   }
 }
