@@ -90,6 +90,8 @@ export function reportRun(run: RunView, io: CliIO, options: Pick<WatchOptions, "
   if (run.status !== "READY") {
     const reason = run.reason ? `: ${run.reason}` : "";
     io.stderr(`reporunner ${options.command}: run ${run.id} ${run.status}${reason}\n`);
+    const trace = traceLine(run);
+    if (trace && !options.json) io.stderr(`${trace}\n`);
     return EXIT.refused;
   }
   if (!options.json) io.stdout(readySummary(run));
@@ -105,8 +107,16 @@ export function readySummary(run: RunView): string {
   const width = Math.max(0, ...[...previews, ...local].map(([name]) => name.length));
   for (const [name, url] of previews) lines.push(`  preview ${name.padEnd(width)}  ${url}`);
   for (const [name, url] of local) lines.push(`  local   ${name.padEnd(width)}  ${url}`);
+  const trace = traceLine(run);
+  if (trace) lines.push(trace);
   lines.push(`remove it: reporunner rm ${run.id}`);
   return `${lines.join("\n")}\n`;
+}
+
+/** Where the run's trace is: its page in the Jaeger UI, or its id; undefined when the API traced nothing. */
+export function traceLine(run: RunView): string | undefined {
+  if (!run.traceId) return undefined;
+  return `  trace   ${run.traceId}${run.traceUrl ? `  ${run.traceUrl}` : ""}`;
 }
 
 /** `{service: url}` as pairs; a plain list of URLs is numbered. */

@@ -2,6 +2,8 @@ import { Writable } from "node:stream";
 import { InMemorySpanExporter } from "@opentelemetry/sdk-trace";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { runView } from "../../../automation/api/run-view";
+import { readySummary, reportRun } from "../../../automation/cli/commands/follow";
+import type { CliIO } from "../../../automation/cli/io";
 import { createLogger } from "../../../automation/logs";
 import type { StoredRun } from "../../../automation/runs/store";
 import {
@@ -113,5 +115,45 @@ describe("GET /runs/:id", () => {
     });
     expect(runView(run(traceparent))).toMatchObject({ traceUrl: null });
     expect(runView(run(), "http://localhost:30082")).toMatchObject({ traceId: null, traceUrl: null });
+  });
+});
+
+describe("reporunner run", () => {
+  const ready = {
+    id: "abc12345",
+    status: "READY" as const,
+    repoUrl: "https://example.com/app.git",
+    ref: null,
+    reason: null,
+    commitSha: "0123456789",
+    previewUrls: { web: "http://localhost:30080/run-abc12345/web/" },
+    createdAt: new Date(0).toISOString(),
+  };
+
+  it("prints the trace id and its Jaeger URL with a READY run's previews", () => {
+    const summary = readySummary({
+      ...ready,
+      traceId: "0af7651916cd43dd8448eb211c80319c",
+      traceUrl: "http://localhost:30082/trace/0af7651916cd43dd8448eb211c80319c",
+    });
+    expect(summary).toContain(
+      "  trace   0af7651916cd43dd8448eb211c80319c  http://localhost:30082/trace/0af7651916cd43dd8448eb211c80319c\n",
+    );
+  });
+
+  it("prints the trace of a failed run after its reason, and no trace line when there is none", () => {
+    const err: string[] = [];
+    const io = { stdout: () => undefined, stderr: (s: string) => void err.push(s) } as unknown as CliIO;
+    const failed = {
+      ...ready,
+      status: "FAILED" as const,
+      reason: "the build failed",
+      traceId: "0af7651916cd43dd8448eb211c80319c",
+    };
+    reportRun(failed, io, { json: false, command: "run" });
+    expect(err.join("")).toBe(
+      "reporunner run: run abc12345 FAILED: the build failed\n  trace   0af7651916cd43dd8448eb211c80319c\n",
+    );
+    expect(readySummary(ready)).not.toContain("trace");
   });
 });
