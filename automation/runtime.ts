@@ -16,6 +16,7 @@ import { RunService } from "./runs/service";
 import { EnvSealer, loadEnvKey } from "./runs/env-seal";
 import { RunStore, type RecordLock } from "./runs/store";
 import { withLock } from "./bus/locks";
+import { cachingResolver } from "./runs/dns-cache";
 import type { Resolver } from "./runs/url-policy";
 import { startMaintenance } from "./workers/maintenance";
 import { Workers } from "./workers/worker";
@@ -73,7 +74,8 @@ export async function createRuntime(
     },
     logger,
     urlPolicy: config.urlPolicy,
-    resolver: options.resolver,
+    // Each POST checks its host's addresses: keep DNS answers for their TTL rather than ask every time.
+    resolver: options.resolver ?? cachingResolver(),
     defaultTtlSeconds: config.defaultTtlSeconds,
     maxTtlSeconds: config.maxTtlSeconds,
   });

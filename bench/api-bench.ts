@@ -4,17 +4,24 @@ import * as path from "node:path";
 import { serveGitOverHttp } from "../test/integration/support/git-http-server";
 import { FIXTURES, gitRepositoryFrom, useTestEnvironment } from "../test/integration/support/testenv";
 import { type BenchApi, enteredAt, realEngine, startApi, TOKEN, waitFor } from "./api-harness";
+import { idleApiRssMiB } from "./api-process";
+import { cliBench } from "./cli-bench";
 import { load, loopbackFloor } from "./http-load";
 import { ownRssMiB, sampleTreeRss, treeRss } from "./process-rss";
+import { type Verdict, verdict, verdictFields } from "./verdict";
 
 /**
  * `npm run bench -- api [--runs N]`: the Run API under load, on loopback, in this process, over a
- * fresh Redis and FerretDB.
- *   rssIdle      this process's RSS once the API listens (tsx and the bench included)
+ * fresh Redis and FerretDB. `--runs 0` leaves out the concurrency part (no cluster work).
+ *   cli          `reporunner --help` and `reporunner translate` against `node -e 0` (cli-bench.ts)
+ *   rssIdle      the API alone in its own process, as `npm run api` starts it (api-process.ts), idle
+ *                (target ≤ 150 MiB); also this process's RSS once its API listens (tsx and the bench included)
  *   floor        the GET load against a bare node:http server: what the machine and autocannon cost
- *   GET /runs/:id  autocannon at 1 000 req/s, 10 connections, 10 s: p50/p99 (target p99 ≤ 10 ms)
- *   POST /runs   autocannon at 100 req/s, 5 s, a new Idempotency-Key each: p99 (target ≤ 20 ms);
- *                no worker runs, so the runs stay QUEUED, and the databases are dropped afterwards
+ *   GET /runs/:id  autocannon at 1 000 req/s, 10 connections, 10 s: p50/p99 (target p99 ≤ 1.5 × the floor's)
+ *   POST /runs   autocannon at 200 req/s, 10 s, a new Idempotency-Key each: p99 (target ≤ 20 ms);
+ *                no worker runs, so the runs stay QUEUED, and the databases are dropped afterwards.
+ *                Over FerretDB on PostgreSQL (the target's figure), then again over FerretDB on SQLite
+ *                (what the tests use): SQLite serialises every write, and a POST writes more than once
  *   concurrency  a second API with N worker loops and the real PulumiRunEngine on the test cluster:
  *                a warm-up run (the first of this commit: builds its image), one run alone, then N
  *                runs at once of the same commit (its image cached for all), all to READY; the wall
@@ -29,7 +36,28 @@ export interface ApiBenchOptions {
 }
 
 const round = (n: number) => Math.round(n * 100) / 100;
+const POST_RATE = 200;
 const seconds = (ms: number) => Math.round(ms) / 1000;
+
+const POST_SECONDS = 10;
+
+/** POST /runs at POST_RATE, a new Idempotency-Key each. */
+async function postLoad(api: BenchApi, repoUrl: string, store: string) {
+  const post = await load({
+    url: `${api.url}/runs`,
+    method: "POST",
+    headers: { authorization: `Bearer ${TOKEN}`, "content-type": "application/json" },
+    idempotencyKeys: true,
+    body: JSON.stringify({ repoUrl }),
+    ratePerSecond: POST_RATE,
+    connections: 10,
+    durationSeconds: POST_SECONDS,
+  });
+  console.log(
+    `POST /runs at ${POST_RATE} req/s over ${store}: ${post.requests} requests (${Math.round(post.requests / POST_SECONDS)}/s achieved, ${post.non2xx} non-2xx, ${post.errors} errors), p50 ${post.p50} ms, p99 ${post.p99} ms, max ${post.max} ms`,
+  );
+  return post;
+}
 
 async function readPhases(api: BenchApi, repoUrl: string) {
   const created = await api.call("POST", "/runs", { repoUrl });
@@ -42,21 +70,9 @@ async function readPhases(api: BenchApi, repoUrl: string) {
   );
   const get = await load({ ...getLoad, url: `${api.url}/runs/${created.body.id}`, headers });
   console.log(
-    `GET /runs/:id at 1000 req/s: ${get.requests} requests (${Math.round(get.requests / getLoad.durationSeconds)}/s achieved, ${get.non2xx} non-2xx, ${get.errors} errors), p50 ${get.p50} ms, p99 ${get.p99} ms (target ≤ 10 ms), max ${get.max} ms`,
+    `GET /runs/:id at 1000 req/s: ${get.requests} requests (${Math.round(get.requests / getLoad.durationSeconds)}/s achieved, ${get.non2xx} non-2xx, ${get.errors} errors), p50 ${get.p50} ms, p99 ${get.p99} ms, max ${get.max} ms`,
   );
-  const post = await load({
-    url: `${api.url}/runs`,
-    method: "POST",
-    headers: { ...headers, "content-type": "application/json" },
-    idempotencyKeys: true,
-    body: JSON.stringify({ repoUrl }),
-    ratePerSecond: 100,
-    connections: 10,
-    durationSeconds: 5,
-  });
-  console.log(
-    `POST /runs at 100 req/s: ${post.requests} requests (${post.non2xx} non-2xx, ${post.errors} errors), p50 ${post.p50} ms, p99 ${post.p99} ms (target ≤ 20 ms), max ${post.max} ms`,
-  );
+  const post = await postLoad(api, repoUrl, "FerretDB on PostgreSQL");
   // autocannon stops waiting at the deadline; let the requests still in the API finish before it stops.
   await new Promise((r) => setTimeout(r, 5_000));
   if (get.non2xx + get.errors + post.non2xx + post.errors > 0)
@@ -116,8 +132,14 @@ async function concurrency(api: BenchApi, repoUrl: string, runs: number) {
   }
 }
 
-export async function apiBench({ runs }: ApiBenchOptions): Promise<Record<string, number>> {
+export async function apiBench({ runs }: ApiBenchOptions): Promise<Record<string, number | boolean>> {
   const env = useTestEnvironment();
+  const cli = cliBench();
+  console.log(
+    `CLI (median of 7): node -e 0 ${cli.nodeMs} ms, --help ${cli.helpMs} ms, translate ${cli.translateMs} ms`,
+  );
+  const apiRssIdleMiB = await idleApiRssMiB(env);
+  console.log(`RSS idle of the API alone (npm run api: real engine, 2 worker loops): ${apiRssIdleMiB} MiB`);
   const reposRoot = fs.mkdtempSync(path.join(os.tmpdir(), "reporunner-bench-git-"));
   const git = await serveGitOverHttp(reposRoot);
   const repo = gitRepositoryFrom(path.join(FIXTURES, "repos", "hello-dockerfile"));
@@ -132,22 +154,58 @@ export async function apiBench({ runs }: ApiBenchOptions): Promise<Record<string
       await new Promise((r) => setTimeout(r, 2_000));
       rssIdleMiB = ownRssMiB();
       console.log(
-        `RSS idle: ${rssIdleMiB} MiB (this process: API, tsx, bench; engine work runs in child pulumi processes)`,
+        `RSS idle of this process: ${rssIdleMiB} MiB (API, tsx, bench; engine work runs in child pulumi processes)`,
       );
       http = await readPhases(reader, git.url(served));
     } finally {
       await reader.stop(); // drops the QUEUED runs with their databases
     }
-    // Real runs, N worker loops.
-    const api = await startApi(env, realEngine(env), runs);
-    let deployed: Awaited<ReturnType<typeof concurrency>>;
+    // The same writes over FerretDB on SQLite (what the tests use), for comparison.
+    const sqliteApi = await startApi(env, realEngine(env), 0, "sqlite");
+    let postSqlite: Awaited<ReturnType<typeof postLoad>>;
     try {
-      deployed = await concurrency(api, git.url(served), runs);
+      postSqlite = await postLoad(sqliteApi, git.url(served), "FerretDB on SQLite");
+      await new Promise((r) => setTimeout(r, 5_000));
     } finally {
-      await api.stop();
+      await sqliteApi.stop();
     }
-    return {
+    const verdicts: Verdict[] = [
+      verdict(
+        "help",
+        "reporunner --help",
+        `${cli.helpMs} ms`,
+        `≤ 8 × node -e 0 + 200 ms = ${8 * cli.nodeMs + 200} ms`,
+        cli.helpMs <= 8 * cli.nodeMs + 200,
+      ),
+      verdict(
+        "translate",
+        "reporunner translate",
+        `${cli.translateMs} ms`,
+        "≤ 1000 ms",
+        cli.translateMs <= 1000,
+      ),
+      verdict(
+        "postP99",
+        `POST /runs p99 at ${POST_RATE} req/s (FerretDB on PostgreSQL)`,
+        `${http.post.p99} ms`,
+        "≤ 20 ms",
+        http.post.p99 <= 20,
+      ),
+      verdict(
+        "getP99",
+        "GET /runs/:id p99 at 1000 req/s",
+        `${http.get.p99} ms against the bare server's ${http.floor.p99} ms`,
+        `≤ 1.5 × = ${round(1.5 * http.floor.p99)} ms`,
+        http.get.p99 <= 1.5 * http.floor.p99,
+      ),
+      verdict("rssIdle", "API RSS idle", `${apiRssIdleMiB} MiB`, "≤ 150 MiB", apiRssIdleMiB <= 150),
+    ];
+    const figures = {
       runs,
+      nodeMs: cli.nodeMs,
+      helpMs: cli.helpMs,
+      translateMs: cli.translateMs,
+      apiRssIdleMiB,
       rssIdleMiB,
       floorP99Ms: http.floor.p99,
       getP50Ms: http.get.p50,
@@ -158,8 +216,21 @@ export async function apiBench({ runs }: ApiBenchOptions): Promise<Record<string
       postP99Ms: http.post.p99,
       postRequests: http.post.requests,
       postFailed: http.post.non2xx + http.post.errors,
-      ...deployed,
+      postSqliteP50Ms: postSqlite.p50,
+      postSqliteP99Ms: postSqlite.p99,
+      postSqliteRequests: postSqlite.requests,
+      ...verdictFields(verdicts),
     };
+    if (runs === 0) return figures;
+    // Real runs, N worker loops.
+    const api = await startApi(env, realEngine(env), runs);
+    let deployed: Awaited<ReturnType<typeof concurrency>>;
+    try {
+      deployed = await concurrency(api, git.url(served), runs);
+    } finally {
+      await api.stop();
+    }
+    return { ...figures, ...deployed };
   } finally {
     await git.close();
     fs.rmSync(reposRoot, { recursive: true, force: true });

@@ -28,13 +28,17 @@ export function realEngine(env: Record<string, string>): PulumiRunEngine {
   return testEnvironmentEngine(env);
 }
 
-/** Starts Redis, FerretDB and the API with `workers` in-process worker loops; no rate limit to speak of. */
+/**
+ * Starts Redis, FerretDB (on PostgreSQL unless told otherwise: see `startFerretdb`) and the API with
+ * `workers` in-process worker loops; no rate limit to speak of.
+ */
 export async function startApi(
   env: Record<string, string>,
   engine: PulumiRunEngine,
   workers: number,
+  backend: "sqlite" | "postgresql" = "postgresql",
 ): Promise<BenchApi> {
-  const [redis, mongo] = await Promise.all([startRedis(), startFerretdb()]);
+  const [redis, mongo] = await Promise.all([startRedis(), startFerretdb(backend)]);
   const server = await start({
     engine,
     config: loadConfig({

@@ -8,19 +8,19 @@ import { runBench } from "./run-bench";
 interface BenchArgs {
   /** Repetitions of the `run` bench. */
   readonly repetitions: number;
-  /** Runs in flight at once in the `api` bench. */
+  /** Runs in flight at once in the `api` bench (0: none). */
   readonly runs: number;
 }
 
-const BENCHES: Record<string, (args: BenchArgs) => Promise<Record<string, number>>> = {
+const BENCHES: Record<string, (args: BenchArgs) => Promise<Record<string, number | boolean>>> = {
   run: ({ repetitions }) => runBench(repetitions),
   api: apiBench,
 };
 
-function positiveInteger(rest: string[], flag: string, fallback: number): number {
+function integerFlag(rest: string[], flag: string, fallback: number, min = 1): number {
   const at = rest.indexOf(flag);
   const value = at >= 0 ? Number(rest[at + 1]) : fallback;
-  if (!Number.isInteger(value) || value < 1) throw new Error(`${flag} must be a positive integer`);
+  if (!Number.isInteger(value) || value < min) throw new Error(`${flag} must be an integer ≥ ${min}`);
   return value;
 }
 
@@ -30,8 +30,9 @@ async function main() {
   if (!bench)
     throw new Error(`unknown benchmark "${name}"; choose one of: ${Object.keys(BENCHES).join(", ")}`);
   const figures = await bench({
-    repetitions: positiveInteger(rest, "--repetitions", 5),
-    runs: positiveInteger(rest, "--runs", 16),
+    repetitions: integerFlag(rest, "--repetitions", 5),
+    // 0: the api bench leaves out its concurrent runs.
+    runs: integerFlag(rest, "--runs", 16, 0),
   });
   console.log(JSON.stringify({ bench: name, ...figures }));
 }

@@ -3,8 +3,8 @@
  * a free 127.0.0.1 port with its data in a temporary directory. Start them in `beforeAll`, stop them
  * in `afterAll`. A missing binary fails the test with the command that installs it: never a skip.
  */
-import { spawn, type ChildProcess } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { createServer, connect } from "node:net";
 import { homedir, tmpdir } from "node:os";
 import { join } from "node:path";
@@ -179,19 +179,99 @@ export function ferretdbBinary(): string {
   return found;
 }
 
-/** FerretDB v1 on SQLite: the MongoDB wire protocol the run store talks. */
-export async function startFerretdb(): Promise<TestService> {
+/**
+ * FerretDB v1: the MongoDB wire protocol the run store talks. On SQLite by default (what the tests
+ * use: nothing else to start, and its writes are the least isolated, so the store's record lock is
+ * exercised); on `postgresql`, over a PostgreSQL of its own (`startPostgres`), which the API bench
+ * uses: SQLite serialises every write, PostgreSQL takes concurrent ones.
+ */
+export async function startFerretdb(backend: "sqlite" | "postgresql" = "sqlite"): Promise<TestService> {
   const bin = ferretdbBinary();
   const port = await stablePort();
   const dir = mkdtempSync(join(tmpdir(), "reporunner-ferretdb-"));
-  const args = [
-    "--handler=sqlite",
-    `--sqlite-url=file:${dir}/`,
-    `--listen-addr=127.0.0.1:${port}`,
-    "--telemetry=disable",
-    "--log-level=error",
-  ];
+  const postgres = backend === "postgresql" ? await startPostgres() : undefined;
+  const handler = postgres
+    ? ["--handler=postgresql", `--postgresql-url=${postgres.url}`]
+    : ["--handler=sqlite", `--sqlite-url=file:${dir}/`];
+  const args = [...handler, `--listen-addr=127.0.0.1:${port}`, "--telemetry=disable", "--log-level=error"];
   const svc = service("ferretdb", port, `mongodb://127.0.0.1:${port}/reporunner`, dir, bin, args);
+  try {
+    await svc.start();
+  } catch (err) {
+    await postgres?.dispose();
+    throw err;
+  }
+  if (!postgres) return svc;
+  return {
+    ...svc,
+    async dispose() {
+      await svc.dispose();
+      await postgres.dispose();
+    },
+  };
+}
+
+/** Debian's PostgreSQL server binaries (the `postgresql` package), newest major first. */
+function postgresBin(): string {
+  const root = "/usr/lib/postgresql";
+  const majors = existsSync(root)
+    ? readdirSync(root)
+        .filter((d) => /^\d+$/.test(d))
+        .sort((a, b) => Number(b) - Number(a))
+    : [];
+  const found = majors.map((m) => join(root, m, "bin")).find((d) => existsSync(join(d, "postgres")));
+  if (!found) throw new Error("PostgreSQL is not installed: apt-get install postgresql");
+  return found;
+}
+
+/**
+ * A throw-away PostgreSQL on a free port, its data in a temporary directory, durability off (the data
+ * is dropped afterwards). PostgreSQL refuses to run as root: as root, it runs as the `postgres` user
+ * the Debian package creates.
+ */
+export async function startPostgres(): Promise<TestService> {
+  const bin = postgresBin();
+  const port = await stablePort();
+  const dir = mkdtempSync(join(tmpdir(), "reporunner-postgres-"));
+  const asRoot = process.getuid?.() === 0;
+  const run = (cmd: string, args: string[]): [string, string[]] =>
+    asRoot ? ["runuser", ["-u", "postgres", "--", cmd, ...args]] : [cmd, args];
+  if (asRoot) chownSync(dir, postgresUid(), postgresGid());
+  const [initCmd, initArgs] = run(join(bin, "initdb"), [
+    "-D",
+    join(dir, "data"),
+    "-A",
+    "trust",
+    "-U",
+    "postgres",
+  ]);
+  const init = spawnSync(initCmd, initArgs, { encoding: "utf8" });
+  if (init.status !== 0) throw new Error(`initdb failed: ${init.stderr || init.error}`);
+  const [cmd, args] = run(join(bin, "postgres"), [
+    "-D",
+    join(dir, "data"),
+    "-p",
+    String(port),
+    "-k",
+    dir,
+    "-c",
+    "listen_addresses=127.0.0.1",
+    "-c",
+    "fsync=off",
+    "-c",
+    "synchronous_commit=off",
+    "-c",
+    "full_page_writes=off",
+  ]);
+  const svc = service("postgres", port, `postgres://postgres@127.0.0.1:${port}/postgres`, dir, cmd, args);
   await svc.start();
   return svc;
+}
+
+function postgresUid(): number {
+  return Number(/^postgres:[^:]*:(\d+):/m.exec(readFileSync("/etc/passwd", "utf8"))?.[1] ?? NaN);
+}
+
+function postgresGid(): number {
+  return Number(/^postgres:[^:]*:\d+:(\d+):/m.exec(readFileSync("/etc/passwd", "utf8"))?.[1] ?? NaN);
 }
