@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { ImageLoader } from "../cluster/image-loader";
 import { gatewayUrl } from "../gateway/routes";
 import { createImageBuilds } from "./image-builds";
+import { createLocalImageLoads, pulledImages } from "./local-images";
 import { createPullSecret, RUN_PULL_SECRET, type RegistryCredentials } from "./pull-secret";
 import { DEFAULT_RUN_QUOTA, type RunQuota } from "./quota";
 import { createRunEnvSecret } from "./run-env";
@@ -141,6 +142,14 @@ export class RepoRun extends pulumi.ComponentResource {
       pullSecret: args.imagePullSecret ? RUN_PULL_SECRET : undefined,
       runEnv: args.env,
     });
+    const localImages = createLocalImageLoads(
+      name,
+      {
+        images: pulledImages(prepared.manifests, new Set(images.references.values())),
+        loader: args.imageLoader,
+      },
+      this,
+    );
     const sandbox = createSandbox(
       name,
       {
@@ -176,7 +185,7 @@ export class RepoRun extends pulumi.ComponentResource {
       prepared.manifests,
       this,
       args.provider,
-      [...sandbox.ready, runEnv, ...pullSecret, ...images.commands],
+      [...sandbox.ready, runEnv, ...pullSecret, ...images.commands, ...localImages],
       hidden,
     );
 

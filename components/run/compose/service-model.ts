@@ -146,7 +146,9 @@ function readImage(
       "build needs a build: section to build from: add one or remove pull_policy",
     );
   }
-  const pullPolicy = service.pull_policy ? PULL_POLICIES[service.pull_policy] : undefined;
+  // Compose pulls an image only when it is missing unless pull_policy says otherwise; Kubernetes would
+  // pull `:latest` every time, and fail offline on an image the run loaded from the local engine.
+  const pullPolicy = service.pull_policy ? PULL_POLICIES[service.pull_policy] : "IfNotPresent";
   return { kind: "pull", reference: service.image, ...(pullPolicy ? { pullPolicy } : {}) };
 }
 

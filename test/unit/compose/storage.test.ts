@@ -35,6 +35,7 @@ describe("compose volumes, tmpfs, configs and secrets → claims, emptyDirs, Con
       {
         name: "seed-1",
         image: "postgres:16",
+        imagePullPolicy: "IfNotPresent",
         command: [
           "sh",
           "-c",
