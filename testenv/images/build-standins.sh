@@ -42,3 +42,5 @@ build_standin() {
 
 build_standin reporunner-standin/redis:7 redis /usr/bin/redis-server /usr/bin/redis-cli
 build_standin reporunner-standin/nginx:1 nginx /usr/sbin/nginx
+# RabbitMQ, Kafka and the MongoDB stand-in (FerretDB): Debian packages, Maven Central's jars, npm's mongosh.
+bash "$(dirname "${BASH_SOURCE[0]}")/build-platform-standins.sh"
