@@ -55,6 +55,10 @@ const WORKLOADS = new Set([
   "kubernetes:batch/v1:Job",
 ]);
 const IMAGE_COMMAND = "command:local:Command";
+/** `run-<id>-image-<service>`: an image built from the repository, then loaded (`image-builds.ts`). */
+const BUILT_IMAGE = /^run-[a-z0-9]+-image-(.+)$/;
+/** `run-<id>-local-image-<reference>`: an image the pods pull, loaded from the local engine when it has it. */
+const PULLED_IMAGE = /^run-[a-z0-9]+-local-image-(.+)$/;
 /** Steps that do nothing to the resource: no span. */
 const IDLE_OPS = new Set(["same", "read", "refresh", "discard"]);
 
@@ -93,8 +97,12 @@ export function updateSpans(parent: Context = context.active(), now: () => numbe
   const images = new Map<string, { service: string; image: Span; build: Span }>();
   const done = new Set<string>();
   let changed = 0;
-  const start = (name: string, attributes: Record<string, string | number | boolean>, under = parent) =>
-    tracer().startSpan(name, { attributes, startTime: now() }, under);
+  const start = (
+    name: string,
+    attributes: Record<string, string | number | boolean>,
+    under = parent,
+    startTime = now(),
+  ) => tracer().startSpan(name, { attributes, startTime }, under);
   const finish = (urn: string, error?: Error) => {
     const spans = open.get(urn);
     if (!spans) return;
@@ -110,7 +118,13 @@ export function updateSpans(parent: Context = context.active(), now: () => numbe
   const onPre = (urn: string, type: string, op: string) => {
     if (IDLE_OPS.has(op) || op === "delete") return;
     if (type === IMAGE_COMMAND) {
-      const service = /-image-(.+)$/.exec(resourceName(urn))?.[1];
+      const name = resourceName(urn);
+      const pulled = PULLED_IMAGE.exec(name)?.[1];
+      if (pulled) {
+        open.set(urn, [start("image load", { "reporunner.image": pulled, "pulumi.op": op })]);
+        return;
+      }
+      const service = BUILT_IMAGE.exec(name)?.[1];
       if (!service) return;
       const image = start("image", { "reporunner.service": service, "pulumi.op": op });
       const build = start("image build", { "reporunner.service": service }, trace.setSpan(parent, image));
@@ -135,11 +149,14 @@ export function updateSpans(parent: Context = context.active(), now: () => numbe
     if (!step || !spans || spans[1] !== step.build) return;
     if (message.includes(IMAGE_BUILD_SKIPPED)) step.build.setAttribute("reporunner.image.cached", true);
     if (message.includes(IMAGE_LOAD_MARKER)) {
-      step.build.end(now());
+      // The load starts where the build ends: one instant for both.
+      const at = now();
+      step.build.end(at);
       const load = start(
         "image load",
         { "reporunner.service": step.service },
         trace.setSpan(parent, step.image),
+        at,
       );
       open.set(urn, [step.image, load]);
     }

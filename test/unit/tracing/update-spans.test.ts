@@ -55,6 +55,8 @@ describe("spans of a pulumi update, from its engine events", () => {
         onEvent(say(COMMAND, "run-abc12345-image-web", "Step 1/3 : FROM busybox"));
         onEvent(say(COMMAND, "run-abc12345-image-web", "loading image reporunner/web:0123 into the cluster"));
         onEvent(step("resOutputsEvent", COMMAND, "run-abc12345-image-web"));
+        onEvent(step("resourcePreEvent", COMMAND, "run-abc12345-local-image-busybox-latest-3726e854"));
+        onEvent(step("resOutputsEvent", COMMAND, "run-abc12345-local-image-busybox-latest-3726e854"));
         onEvent(step("resourcePreEvent", "kubernetes:core/v1:Namespace", "run-abc12345-namespace"));
         onEvent(step("resOutputsEvent", "kubernetes:core/v1:Namespace", "run-abc12345-namespace"));
         onEvent(step("resourcePreEvent", JOB, "run-abc12345-job-migrate"));
@@ -71,16 +73,20 @@ describe("spans of a pulumi update, from its engine events", () => {
     const spans = exporter.getFinishedSpans();
     const { one, parentOf } = byName(spans);
     const up = one("pulumi up");
-    expect(up.attributes["pulumi.resource_count"]).toBe(5);
-    expect(up.attributes["pulumi.resources_changed"]).toBe(5);
+    expect(up.attributes["pulumi.resource_count"]).toBe(6);
+    expect(up.attributes["pulumi.resources_changed"]).toBe(6);
 
     const image = one("image");
     expect(image.attributes["reporunner.service"]).toBe("web");
     expect(parentOf(image)).toBe(up);
     const build = one("image build");
-    const load = one("image load");
+    const [load, pulled] = ["web", "busybox-latest-3726e854"].map((key) =>
+      spans.find((s) => s.name === "image load" && Object.values(s.attributes).includes(key))!,
+    );
     expect(parentOf(build)).toBe(image);
     expect(parentOf(load)).toBe(image);
+    // An image the pods pull is loaded on its own, with no build.
+    expect(parentOf(pulled)).toBe(up);
     // The load starts where the build ends.
     expect(load.startTime).toEqual(build.endTime);
 
