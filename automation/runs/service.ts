@@ -290,14 +290,24 @@ export class RunService {
     return this.enqueue(moved.run, action);
   }
 
+  /**
+   * Queues the job, then marks the record: the mark only tells the reaper that the job reached Redis,
+   * so the caller does not wait for it (it was a second MongoDB write, and the slowest, on every
+   * POST). Were it lost, the reaper queues the job again after its delay, and the run's
+   * compare-and-set lets only one job take it.
+   */
   private async enqueue(run: StoredRun, action: JobAction): Promise<StoredRun> {
     await this.deps.queue.enqueue(run._id, action);
-    const marked = await this.deps.store.patch(
-      run._id,
-      { enqueuedAt: this.now() },
-      { inStates: [run.status] },
-    );
-    return marked ?? run;
+    const at = this.now();
+    void this.deps.store
+      .patch(run._id, { enqueuedAt: at }, { inStates: [run.status] })
+      .catch((err: Error) => {
+        this.deps.logger.warn(
+          { runId: run._id, err: err.message },
+          "could not mark the run queued; the reaper will",
+        );
+      });
+    return { ...run, enqueuedAt: at };
   }
 
   private async emitState(run: StoredRun): Promise<void> {

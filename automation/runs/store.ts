@@ -94,7 +94,9 @@ function decodeCursor(cursor: string): [Date, string] | undefined {
  * Serialises the read-modify-write of one record across processes. MongoDB applies a single-document
  * update atomically, but FerretDB v1 reads, modifies and writes the whole document back without
  * isolation, so two concurrent compare-and-sets can both "win" and one update is lost. The runtime
- * passes a Redis lock per run id; without one (a test) the store relies on the server alone.
+ * passes a Redis lock per run id; the store takes it only on a server that is not MongoDB (`init`
+ * asks), where the compare-and-set alone does not decide. Without one (a test) the store relies on
+ * the server alone.
  */
 export type RecordLock = <T>(id: string, fn: () => Promise<T>) => Promise<T>;
 
@@ -108,6 +110,11 @@ export class RunStore {
   private readonly idempotency: Collection<IdempotencyRecord>;
   /** Whether the server enforces `RUNS_VALIDATOR` (FerretDB v1 does not; the service does anyway). */
   serverValidation = false;
+  /**
+   * Whether the server updates one document atomically, so a compare-and-set needs no record lock:
+   * MongoDB does, FerretDB v1 does not. Unknown (false: locked) until `init` asks the server.
+   */
+  atomicUpdates = false;
 
   constructor(
     private readonly db: Db,
@@ -123,6 +130,8 @@ export class RunStore {
   /** Creates the collections, their validator where supported, and the indexes. Idempotent. */
   async init(): Promise<void> {
     await mongoCall(async () => {
+      const info = await this.db.admin().command({ buildInfo: 1 });
+      this.atomicUpdates = !("ferretdbVersion" in info);
       this.serverValidation = await this.applyValidator();
       await this.runs.createIndex({ owner: 1, createdAt: -1 }, { name: "owner_createdAt" });
       await this.runs.createIndex({ status: 1 }, { name: "status" });
@@ -149,6 +158,11 @@ export class RunStore {
       if (!exists) await this.db.createCollection("runs").catch(() => undefined);
       return false;
     }
+  }
+
+  /** `fn` under the record lock, unless the server's own compare-and-set decides (`atomicUpdates`). */
+  private locked<T>(id: string, fn: () => Promise<T>): Promise<T> {
+    return this.atomicUpdates ? fn() : this.lock(id, fn);
   }
 
   /** A run's environment as the record keeps it: each value sealed with the instance key, bound to the run. */
@@ -224,7 +238,7 @@ export class RunStore {
     // re-checks the table and the holder against the record as it is then.
     let result: TransitionResult = { ok: false, why: "not-found" };
     for (let tries = 0; tries < 5; tries++) {
-      result = await this.lock(id, () => this.transitionOnce(id, to, options));
+      result = await this.locked(id, () => this.transitionOnce(id, to, options));
       if (result.ok || result.why !== "conflict" || !result.run) return result;
       const now = await this.get(id);
       if (!now || now.status !== result.run.status || now.holder !== result.run.holder) return result;
@@ -274,7 +288,7 @@ export class RunStore {
     const filter: Filter<StoredRun> = { _id: id };
     if (condition.inStates) filter.status = { $in: [...condition.inStates] };
     if (condition.holder !== undefined) filter.holder = condition.holder;
-    return this.lock(id, () =>
+    return this.locked(id, () =>
       mongoCall(() =>
         this.runs.findOneAndUpdate(
           filter,
@@ -331,7 +345,7 @@ export class RunStore {
   async setLocalUrls(id: string, localUrls: Record<string, string>, version?: number): Promise<boolean> {
     const filter: Filter<StoredRun> = { _id: id, status: "READY" };
     if (version !== undefined) filter.version = version;
-    const after = await this.lock(id, () =>
+    const after = await this.locked(id, () =>
       mongoCall(() =>
         this.runs.findOneAndUpdate(
           filter,
@@ -372,7 +386,7 @@ export class RunStore {
     if (!existing) throw new Error("idempotency record vanished");
     if (existing.createdAt.getTime() < this.now().getTime() - IDEMPOTENCY_TTL_MS) {
       // An old key starts over (clients retry within minutes, not days).
-      const taken = await this.lock(_id, () =>
+      const taken = await this.locked(_id, () =>
         mongoCall(() =>
           this.idempotency.findOneAndReplace(
             { _id, createdAt: existing.createdAt },

@@ -115,6 +115,10 @@ describe("RunStore", () => {
     }
   });
 
+  it("knows FerretDB does not isolate an update, so it takes the record lock", () => {
+    expect(store.atomicUpdates).toBe(false);
+  });
+
   it("keeps a concurrent patch and a transition both (no lost update)", async () => {
     for (let round = 0; round < 5; round++) {
       const run = await store.insert(record());
