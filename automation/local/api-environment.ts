@@ -68,6 +68,8 @@ export function apiEnvironment(options: {
   readonly platform: PlatformOutputs;
   readonly pulumiEnv: Readonly<Record<string, string>>;
   readonly port: number;
+  /** `REPORUNNER_OTLP_ENDPOINT` and `REPORUNNER_JAEGER_UI_URL` of the platform (`platform-telemetry.ts`). */
+  readonly telemetry?: Readonly<Record<string, string>>;
 }): Record<string, string> {
   return {
     ...options.pulumiEnv,
@@ -84,6 +86,7 @@ export function apiEnvironment(options: {
       : {}),
     REPORUNNER_SOURCES_DIR: homeFiles(options.home).sources,
     REPORUNNER_ALLOW_LOCAL_SOURCES: "true",
+    ...options.telemetry,
     // The terminal that runs `npm start` shows warnings and errors; runs report through their events.
     REPORUNNER_LOG_LEVEL: process.env.REPORUNNER_LOG_LEVEL ?? "warn",
   };

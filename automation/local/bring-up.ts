@@ -17,6 +17,7 @@ import type { Progress } from "./progress";
 import { ensureBuiltinCluster } from "./builtin-cluster";
 import { platformConfig } from "./platform-config";
 import { kindDataServices } from "./kind-data-services";
+import { platformTelemetry, telemetryEnvironment } from "./platform-telemetry";
 import { buildDashboard, dashboardStale } from "../../dashboard/build";
 
 export const PROJECT_DIR = path.resolve(__dirname, "..", "..");
@@ -82,7 +83,7 @@ export async function bringUp(options: BringUpOptions): Promise<BroughtUp> {
     platformConfig(provider, builtin?.env),
     progress.detail,
   )) as Record<string, unknown> &
-    PlatformOutputs & { kubeconfig: string; context?: string; infraNamespace: string };
+    PlatformOutputs & { kubeconfig: string; context?: string; infraNamespace: string; jaegerUiUrl?: string };
 
   progress.step("Run API and workers");
   // A fresh clone has no built dashboard (dashboard/dist is not committed): build it here, once.
@@ -107,6 +108,8 @@ export async function bringUp(options: BringUpOptions): Promise<BroughtUp> {
     fs.writeFileSync(kubeconfigPath, outputs.kubeconfig, { mode: 0o600 });
     data = await kindDataServices(kubeconfigPath, outputs);
   }
+  // Runs are traced into the platform's collector and Jaeger when it has them.
+  const telemetry = await platformTelemetry(kubeconfigPath, outputs);
   const port = options.port;
   const apiEnv = apiEnvironment({
     home,
@@ -118,6 +121,7 @@ export async function bringUp(options: BringUpOptions): Promise<BroughtUp> {
     platform: outputs,
     pulumiEnv,
     port,
+    telemetry: telemetryEnvironment(telemetry),
   });
   // The API's configuration and its engine are read from the environment, like `npm run api`.
   Object.assign(process.env, apiEnv);
@@ -141,7 +145,13 @@ export async function bringUp(options: BringUpOptions): Promise<BroughtUp> {
     apiEnv,
   };
   writeInstance(home, record);
-  return { server, record, release: data.release };
+  return {
+    server,
+    record,
+    release: async () => {
+      await Promise.all([data.release(), telemetry.release()]);
+    },
+  };
 }
 
 /** PATH lists joined, each folder once, the first ones first. */
