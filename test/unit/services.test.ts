@@ -226,6 +226,37 @@ describe("tracing", () => {
     expect(findCreated("kubernetes:apps/v1:Deployment", "jaeger-deployment").inputs.spec.replicas).toBe(1);
   });
 
+  it("runs Jaeger on its own config file: OTLP on every interface into in-memory storage bounded per profile", async () => {
+    for (const [profile, maxTraces] of [
+      ["dev", 10_000],
+      ["prod", 50_000],
+    ] as const) {
+      resetCreated();
+      new svc.Jaeger("jaeger", { ...base(), profile });
+      await settle();
+      const container = containerOf(findCreated("kubernetes:apps/v1:Deployment", "jaeger-deployment"));
+      expect(container.args).toEqual(["--config=/etc/jaeger/config.yaml"]);
+      expect(container.volumeMounts).toContainEqual({
+        name: "config",
+        mountPath: "/etc/jaeger",
+        readOnly: true,
+      });
+      const config = parse(
+        findCreated("kubernetes:core/v1:ConfigMap", "jaeger-config").inputs.data["config.yaml"],
+      );
+      expect(config.receivers.otlp.protocols).toEqual({
+        grpc: { endpoint: "0.0.0.0:4317" },
+        http: { endpoint: "0.0.0.0:4318" },
+      });
+      expect(config.extensions.jaeger_storage.backends.memstore.memory.max_traces).toBe(maxTraces);
+      expect(config.extensions.jaeger_query.http.endpoint).toBe("0.0.0.0:16686");
+      // Jaeger v2 traces its own queries unless told not to; they would crowd the runs out of the store.
+      expect(config.extensions.jaeger_query.enable_tracing).toBe(false);
+      expect(config.service.pipelines.traces.exporters).toEqual(["jaeger_storage_exporter"]);
+      expect(config.service.extensions).toEqual(["jaeger_storage", "jaeger_query"]);
+    }
+  });
+
   it("sends the collector's traces to Jaeger over OTLP", async () => {
     new svc.OtelCollector("otel-collector", {
       ...base(),
