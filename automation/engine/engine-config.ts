@@ -32,6 +32,8 @@ const engineEnv = z.object({
   /** The platform's preview gateway (`previewBaseUrl` output); unset: runs publish NodePort URLs. */
   REPORUNNER_PREVIEW_BASE_URL: z.url().optional(),
   REPORUNNER_PREVIEW_TIMEOUT_MS: z.coerce.number().int().positive().default(60_000),
+  /** Warm program hosts for `up` (default: one per worker); 0 starts a language host for every update. */
+  REPORUNNER_PROGRAM_HOSTS: z.coerce.number().int().min(0).max(64).optional(),
   /** Hybrid mode: `ecr` logs runs in to the `registry:` of REPORUNNER_IMAGE_LOAD with ECR tokens. */
   REPORUNNER_REGISTRY_CREDENTIALS: z.enum(["none", "ecr"]).default("none"),
   /** Region of the ECR registry (default: the AWS SDK's). */
@@ -78,6 +80,13 @@ export function cliEnvironment(
       picked[name] = value;
   }
   return picked;
+}
+
+/** How many program hosts the engine keeps: `REPORUNNER_PROGRAM_HOSTS`, else one per worker. */
+export function programHostCount(env: NodeJS.ProcessEnv, workers: number): number {
+  const parsed = engineEnv.shape.REPORUNNER_PROGRAM_HOSTS.safeParse(env.REPORUNNER_PROGRAM_HOSTS);
+  if (!parsed.success) throw new Error(`REPORUNNER_PROGRAM_HOSTS: ${parsed.error.issues[0]?.message}`);
+  return parsed.data ?? Math.max(1, workers);
 }
 
 /** The engine's options from an environment; errors name the variable. */

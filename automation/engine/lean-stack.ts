@@ -1,3 +1,4 @@
+import { withProgramHost } from "./pulumi-command";
 import {
   type DestroyOptions,
   type EngineEvent,
@@ -36,16 +37,25 @@ export async function selectStackIfAny(workspace: LocalWorkspace, name: string):
   }
 }
 
-/** `stack.up`, its outputs taken from the engine's events; read back only when the events hide one (a secret). */
-export async function upWithEventOutputs(stack: Stack, options: UpOptions): Promise<OutputMap> {
+/**
+ * `stack.up`, its outputs taken from the engine's events; read back only when the events hide one (a
+ * secret). With `programHost` (an address), the program runs there instead of in a new language host.
+ */
+export async function upWithEventOutputs(
+  stack: Stack,
+  options: UpOptions,
+  programHost?: string,
+): Promise<OutputMap> {
   let fromEvents: Record<string, unknown> | undefined;
   const onEvent = (event: EngineEvent) => {
     const step = event.resOutputsEvent?.metadata;
     if (step?.type === "pulumi:pulumi:Stack") fromEvents = step.new?.outputs ?? {};
     options.onEvent?.(event);
   };
-  const lean = withoutReadback(stack, async () =>
-    fromEvents && !hidesSecret(fromEvents) ? asOutputMap(fromEvents) : stack.outputs(),
+  const lean = withoutReadback(
+    stack,
+    async () => (fromEvents && !hidesSecret(fromEvents) ? asOutputMap(fromEvents) : stack.outputs()),
+    programHost,
   );
   const result = await lean.up({ ...options, onEvent });
   return result.outputs;
@@ -56,11 +66,21 @@ export async function destroyWithoutSummary(stack: Stack, options: DestroyOption
   await withoutReadback(stack, () => stack.outputs()).destroy(options);
 }
 
-/** The stack, with `info()` (the summary's `stack history` call) answering nothing and `outputs()` replaced. */
-function withoutReadback(stack: Stack, outputs: () => Promise<OutputMap>): Stack {
+/**
+ * The stack, with `info()` (the summary's `stack history` call) answering nothing and `outputs()`
+ * replaced; with `programHost`, its workspace's CLI connects `up` to that program host.
+ */
+function withoutReadback(stack: Stack, outputs: () => Promise<OutputMap>, programHost?: string): Stack {
+  const { workspace } = stack;
+  const viaHost = programHost
+    ? Object.create(workspace, {
+        pulumiCommand: { value: withProgramHost(workspace.pulumiCommand, programHost) },
+      })
+    : workspace;
   return Object.create(stack, {
     info: { value: async () => undefined },
     outputs: { value: outputs },
+    workspace: { value: viaHost },
   }) as Stack;
 }
 

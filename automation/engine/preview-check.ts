@@ -24,7 +24,8 @@ export async function waitForPreviews(
     if (check === "none") return true;
     while (Date.now() < deadline && !signal?.aborted) {
       if (await (check === "tcp" ? acceptsOnce(url) : answersOnce(url))) return true;
-      await new Promise((resolve) => setTimeout(resolve, 500));
+      // A NodePort answers within a few hundred ms of its pods being Ready; a local request costs little.
+      await new Promise((resolve) => setTimeout(resolve, 150));
     }
     return false;
   };

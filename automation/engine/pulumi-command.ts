@@ -58,3 +58,23 @@ export function unsetArguments(
     .sort()
     .flatMap((name) => ["-u", name]);
 }
+
+/**
+ * The CLI, with `pulumi up` connecting to a program host (`program-host/host-main.ts`) at `address`
+ * instead of starting a language host of its own: what the SDK does for an inline program, with the
+ * program served by a warm process instead of this one.
+ */
+export function withProgramHost(cli: PulumiCommand, address: string): PulumiCommand {
+  const run = (cli as unknown as { run: Run }).run;
+  const wrapped = Object.create(cli) as PulumiCommand & { run: Run };
+  wrapped.run = (args, ...rest) => run.call(cli, programHostArguments(args, address), ...rest);
+  return wrapped;
+}
+
+/** `up`'s arguments with `--client=<address>`, its execution kind `auto.inline` as the SDK's own. */
+export function programHostArguments(args: readonly string[], address: string): string[] {
+  if (args[0] !== "up") return [...args];
+  const kindAt = args.indexOf("--exec-kind");
+  const inline = args.map((arg, i) => (kindAt >= 0 && i === kindAt + 1 ? "auto.inline" : arg));
+  return [...inline, `--client=${address}`];
+}

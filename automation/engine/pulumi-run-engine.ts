@@ -23,15 +23,17 @@ import {
   type EngineListener,
   type RunEngine,
 } from "./run-engine";
-import { cliEnvironment, engineOptionsFromEnv } from "./engine-config";
+import { cliEnvironment, engineOptionsFromEnv, programHostCount } from "./engine-config";
 import { pulumiCommandWithOwnEnvironment } from "./pulumi-command";
 import type { Config } from "../config";
 import type { UrlPolicyOptions } from "../runs/url-policy";
 import { CheckoutError, checkoutSource } from "./source-checkout";
 import { clearStaleLock } from "./stale-lock";
 import { readNamespaceBlockers } from "./namespace-blockers";
+import { resumeRunWorkloads, stopRunWorkloads } from "./failed-run";
 import { watchRollout } from "./rollout-watch";
 import { workspaceBackend } from "./workspace-backend";
+import { ProgramHostPool } from "./program-host/program-host-pool";
 import { inSpan, traced } from "../tracing/spans";
 import { tracedUpdate } from "./update-spans";
 import {
@@ -71,6 +73,11 @@ export interface PulumiRunEngineOptions {
    * process's own environment.
    */
   readonly pulumiEnv: Readonly<Record<string, string>>;
+  /**
+   * Warm processes that run the program for `up` (see `program-host/`); unset: each `up` starts a
+   * language host, which loads Node.js, the SDKs and the components again.
+   */
+  readonly programHosts?: ProgramHostPool;
   /** How long the previews get to answer after the workloads are Ready (default 60 s). */
   readonly previewTimeoutMs?: number;
   /**
@@ -107,6 +114,7 @@ export class PulumiRunEngine implements RunEngine {
     try {
       return await this.deployRun(request, redactingListener(listener, hidden), signal);
     } catch (error) {
+      await this.stopAfterFailure(request.runId, error, listener);
       if (hidden.length === 0 || !(error instanceof Error)) throw error;
       if (error instanceof EngineFailure)
         throw new EngineFailure(redact(error.reason, hidden), error.kind, { cause: error.cause });
@@ -166,6 +174,10 @@ export class PulumiRunEngine implements RunEngine {
       return stack;
     });
 
+    // A redeploy of a FAILED run: its workloads get back what the failure took (see failed-run.ts).
+    const resumed = await resumeRunWorkloads(this.runNamespace(request.runId));
+    if (resumed.length) listener.output(`resumed after the earlier failure: ${resumed.join(", ")}`);
+
     listener.phase("BUILDING");
     const diagnostics: string[] = [];
     // The run's component would not deploy the repository (refused, invalid, nothing to run): its own words.
@@ -203,9 +215,14 @@ export class PulumiRunEngine implements RunEngine {
     });
     let outputs: OutputMap;
     const output = outputLines(listener);
+    const host = await this.options.programHosts?.acquire();
     try {
       outputs = await tracedUpdate("pulumi up", onEvent, (onEvent) =>
-        upWithEventOutputs(stack, { onOutput: output.write, onEvent, signal: cancelUpdate.signal }),
+        upWithEventOutputs(
+          stack,
+          { onOutput: output.write, onEvent, signal: cancelUpdate.signal },
+          host?.address,
+        ),
       );
     } catch (error) {
       if (workloadFailure) {
@@ -221,6 +238,7 @@ export class PulumiRunEngine implements RunEngine {
       const { reason, kind } = failureReason(diagnostics);
       throw new EngineFailure(reason, kind, { cause: error });
     } finally {
+      host?.release();
       output.flush();
       watch.stop();
       signal?.removeEventListener("abort", forwardAbort);
@@ -256,6 +274,27 @@ export class PulumiRunEngine implements RunEngine {
       images: (outputs.images?.value ?? {}) as Record<string, string>,
       warnings: (outputs.warnings?.value ?? []) as string[],
     };
+  }
+
+  /**
+   * A FAILED run keeps its objects for inspection but runs nothing: its workloads are stopped once the
+   * cause (with the crashed container's last lines) is known. A cancelled run, or one another update
+   * holds, is left as it is.
+   */
+  private async stopAfterFailure(runId: string, error: unknown, listener: EngineListener): Promise<void> {
+    if (error instanceof EngineFailure && (error.kind === "cancelled" || error.kind === "conflict")) return;
+    try {
+      const stopped = await stopRunWorkloads(this.runNamespace(runId));
+      if (stopped.length)
+        listener.output(`stopped after the failure, kept for inspection: ${stopped.join(", ")}`);
+    } catch (stopError) {
+      listener.output(`the failed run's workloads could not be stopped: ${(stopError as Error).message}`);
+    }
+  }
+
+  private runNamespace(runId: string) {
+    const { target } = this.options;
+    return { kubeconfig: target.kubeconfig, kubeContext: target.kubeContext, namespace: stackName(runId) };
   }
 
   async destroy(runId: string, listener: EngineListener): Promise<void> {
@@ -367,6 +406,16 @@ function outputLines(listener: EngineListener): { write: (text: string) => void;
   };
 }
 
+/** Program hosts with the environment the CLI would give a language host of its own. */
+export function programHostsFor(
+  options: Pick<PulumiRunEngineOptions, "pulumiEnv">,
+  size: number,
+  onOutput?: (line: string) => void,
+): ProgramHostPool {
+  const env = cliEnvironment(options.pulumiEnv, workspaceBackend(options.pulumiEnv));
+  return new ProgramHostPool({ size, env, onOutput });
+}
+
 /**
  * The factory `automation/engine-loader.ts` calls: the Pulumi engine configured from the environment.
  * In hybrid mode (registry credentials from ECR) it also starts this process's pull secret refresher,
@@ -388,5 +437,14 @@ export function createRunEngine(options: { config?: Config; logger?: Logger } = 
       },
     }).start();
   }
-  return new PulumiRunEngine(engineOptions);
+  const hosts = programHostCount(process.env, options.config?.workers ?? 1);
+  const hostLog = options.logger?.child({ component: "program-host" });
+  // The hosts run this checkout's run program: another project folder gets language hosts of its own.
+  const ownProject = path.resolve(engineOptions.projectDir) === path.resolve(__dirname, "..", "..");
+  const programHosts =
+    hosts > 0 && ownProject
+      ? programHostsFor(engineOptions, hosts, (line) => hostLog?.info({ line }, "program output"))
+      : undefined;
+  programHosts?.warm();
+  return new PulumiRunEngine({ ...engineOptions, programHosts });
 }

@@ -2,7 +2,11 @@ import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { PulumiRunEngine, type RunTarget } from "../../../automation/engine/pulumi-run-engine";
+import {
+  programHostsFor,
+  PulumiRunEngine,
+  type RunTarget,
+} from "../../../automation/engine/pulumi-run-engine";
 
 /** The project's root: Pulumi.yaml, package.json and the env file live here. */
 export const PROJECT_DIR = path.resolve(__dirname, "..", "..", "..");
@@ -155,8 +159,19 @@ export function gatewayOnlyPlatformConfig(
  */
 export function testEnvironmentEngine(
   env: Record<string, string>,
-  overrides: { target?: Partial<RunTarget>; pulumiEnv?: Record<string, string> } = {},
+  overrides: {
+    target?: Partial<RunTarget>;
+    pulumiEnv?: Record<string, string>;
+    /** A language host per update, as with `REPORUNNER_PROGRAM_HOSTS=0`, instead of program hosts. */
+    languageHosts?: boolean;
+  } = {},
 ): PulumiRunEngine {
+  const pulumiEnv = {
+    ...Object.fromEntries(
+      Object.entries(process.env).filter((e): e is [string, string] => e[1] !== undefined),
+    ),
+    ...overrides.pulumiEnv,
+  };
   return new PulumiRunEngine({
     projectDir: PROJECT_DIR,
     sourcesDir: fs.mkdtempSync(path.join(os.tmpdir(), "reporunner-sources-")),
@@ -167,11 +182,8 @@ export function testEnvironmentEngine(
       previewHost: "127.0.0.1",
       ...overrides.target,
     },
-    pulumiEnv: {
-      ...Object.fromEntries(
-        Object.entries(process.env).filter((e): e is [string, string] => e[1] !== undefined),
-      ),
-      ...overrides.pulumiEnv,
-    },
+    pulumiEnv,
+    // As `npm start` runs: updates run the program in warm program hosts (two: tests deploy in pairs).
+    programHosts: overrides.languageHosts ? undefined : programHostsFor({ pulumiEnv }, 2),
   });
 }
