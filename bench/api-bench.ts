@@ -223,7 +223,7 @@ export async function apiBench({ runs }: ApiBenchOptions): Promise<Record<string
     };
     if (runs === 0) return figures;
     // Real runs, N worker loops.
-    const api = await startApi(env, realEngine(env), runs);
+    const api = await startApi(env, realEngine(env, runs), runs);
     let deployed: Awaited<ReturnType<typeof concurrency>>;
     try {
       deployed = await concurrency(api, git.url(served), runs);

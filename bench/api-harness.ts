@@ -24,8 +24,9 @@ export interface RunView {
   history: { to: string; at: string }[];
 }
 
-export function realEngine(env: Record<string, string>): PulumiRunEngine {
-  return testEnvironmentEngine(env);
+export function realEngine(env: Record<string, string>, workers = 1): PulumiRunEngine {
+  // One program host per worker, as `createRunEngine` sizes them.
+  return testEnvironmentEngine(env, { programHosts: Math.max(1, workers) });
 }
 
 /**

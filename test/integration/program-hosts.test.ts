@@ -28,7 +28,7 @@ beforeAll(() => {
   const env = useTestEnvironment();
   // What a worker process holds in its environment; the host must not inherit it.
   process.env.REPORUNNER_MONGODB_URL = "mongodb://api-only.invalid/reporunner";
-  const base = testEnvironmentEngine(env, { languageHosts: true });
+  const base = testEnvironmentEngine(env, { programHosts: 0 });
   const options = (base as unknown as { options: ConstructorParameters<typeof PulumiRunEngine>[0] }).options;
   hosts = programHostsFor(options, 1);
   engine = new PulumiRunEngine({ ...options, programHosts: hosts });

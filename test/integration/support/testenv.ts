@@ -162,8 +162,8 @@ export function testEnvironmentEngine(
   overrides: {
     target?: Partial<RunTarget>;
     pulumiEnv?: Record<string, string>;
-    /** A language host per update, as with `REPORUNNER_PROGRAM_HOSTS=0`, instead of program hosts. */
-    languageHosts?: boolean;
+    /** How many program hosts (default 2: tests deploy in pairs); 0: a language host per update. */
+    programHosts?: number;
   } = {},
 ): PulumiRunEngine {
   const pulumiEnv = {
@@ -183,7 +183,8 @@ export function testEnvironmentEngine(
       ...overrides.target,
     },
     pulumiEnv,
-    // As `npm start` runs: updates run the program in warm program hosts (two: tests deploy in pairs).
-    programHosts: overrides.languageHosts ? undefined : programHostsFor({ pulumiEnv }, 2),
+    // As `npm start` runs: updates run the program in warm program hosts.
+    programHosts:
+      overrides.programHosts === 0 ? undefined : programHostsFor({ pulumiEnv }, overrides.programHosts ?? 2),
   });
 }
