@@ -33,7 +33,7 @@ export async function ensureBuiltinCluster(
   const wasRunning = builtinClusterRunning(projectDir);
   // Idempotent: keeps what runs and (re)writes .builtin-cluster/env.
   await bash("builtin-cluster/env/up.sh");
-  // The stand-in images of the preview gateway and Redis (no image can be pulled on this machine).
+  // The stand-in images of the platform's services (no image can be pulled on this machine).
   await bash("testenv/images/build-standins.sh");
   return { env: readBuiltinClusterEnv(projectDir), startedByUp: !wasRunning };
 }

@@ -75,7 +75,12 @@ describe("a local instance's settings", () => {
     );
     expect(parsed.cluster).toMatchObject({ provider: "existing", kubeconfig: "/k", imageLoad: "containerd" });
     expect(parsed.services.gateway).toEqual({ enabled: true, image: "reporunner-standin/nginx:1" });
-    expect(parsed.services.mongodb.enabled).toBe(false);
+    expect(parsed.services.mongodb).toEqual({
+      enabled: true,
+      image: "reporunner-standin/mongodb:ferretdb-1.24",
+    });
+    expect(parsed.services.kafka).toEqual({ enabled: true, image: "reporunner-standin/kafka:4.1.0" });
+    expect(parsed.services.rabbitmq).toEqual({ enabled: true, image: "reporunner-standin/rabbitmq:3.10" });
   });
 });
 
