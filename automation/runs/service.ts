@@ -8,7 +8,7 @@ import { AppError } from "../api/errors";
 import type { CreateRunInput, ExtendRunInput, ListRunsQuery } from "../api/schemas";
 import type { EventLog } from "../bus/event-log";
 import type { JobQueue } from "../bus/job-queue";
-import { inSpan, ROOT_CONTEXT, RUN_ID_ATTRIBUTE, traceparentOf } from "../tracing/spans";
+import { inSpan, linkTo, ROOT_CONTEXT, RUN_ID_ATTRIBUTE, traceparentOf } from "../tracing/spans";
 import { newRunId } from "./ids";
 import type { JobAction, RunRecord } from "./run";
 import { EXTENDABLE, type RunState } from "./states";
@@ -244,21 +244,30 @@ export class RunService {
     // The policy may have tightened and the host's DNS may have moved since the run was created.
     await checkRepoUrl(run.repoUrl, this.deps.urlPolicy, this.deps.resolver);
     const at = this.now();
-    const moved = await this.deps.store.transition(id, "QUEUED", {
-      from: ["READY", "FAILED", "CANCELLED"],
-      holder: null,
-      reason: "redeploy requested by the owner",
-      set: {
-        reason: null,
-        attempt: 0,
-        cancelRequested: false,
-        destroyRequested: false,
-        enqueuedAt: null,
-        expiresAt: new Date(at.getTime() + run.ttlSeconds * 1000),
+    // A new deploy, a new trace (linked to the last one): the run's traceId is its latest deploy's.
+    return inSpan(
+      "run",
+      { [RUN_ID_ATTRIBUTE]: id, "reporunner.run.redeploy": true },
+      async (span) => {
+        const moved = await this.deps.store.transition(id, "QUEUED", {
+          from: ["READY", "FAILED", "CANCELLED"],
+          holder: null,
+          reason: "redeploy requested by the owner",
+          set: {
+            reason: null,
+            attempt: 0,
+            cancelRequested: false,
+            destroyRequested: false,
+            enqueuedAt: null,
+            expiresAt: new Date(at.getTime() + run.ttlSeconds * 1000),
+            traceparent: traceparentOf(span) ?? null,
+          },
+        });
+        if (!moved.ok) throw conflict("run_busy", "the run changed state; retry");
+        return this.afterTransition(moved, "deploy");
       },
-    });
-    if (!moved.ok) throw conflict("run_busy", "the run changed state; retry");
-    return this.afterTransition(moved, "deploy");
+      { parent: ROOT_CONTEXT, links: linkTo(run.traceparent) },
+    );
   }
 
   /**

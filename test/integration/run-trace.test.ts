@@ -221,6 +221,31 @@ describe("a run's trace in Jaeger", () => {
     expect(new Set(traced.map((l) => l.span_id)).size).toBeGreaterThan(1);
   });
 
+  it("gives a redeploy a trace of its own, linked to the run's first", async () => {
+    const first = traceId;
+    expect((await call("POST", `/runs/${id}/redeploy`)).status).toBe(202);
+    const run = await eventually(
+      "the redeploy to settle",
+      async () => {
+        const { body } = await call("GET", `/runs/${id}`);
+        return ["READY", "FAILED"].includes(body.status) && body.traceId !== first ? body : undefined;
+      },
+      600_000,
+    );
+    expect(run.status, run.reason ?? "").toBe("READY");
+    traceId = run.traceId;
+    const trace = await eventually("the redeploy's spans in Jaeger", async () => {
+      const found = await readTrace(traceId);
+      return found?.spans.some((s) => s.operationName === "deploy") ? found : undefined;
+    });
+    const { one, parentName } = tree(trace);
+    const root = one("run");
+    expect(tag(root, "reporunner.run.redeploy")).toBe(true);
+    expect(root.references.map((r) => [r.refType, r.traceID])).toEqual([["FOLLOWS_FROM", first]]);
+    expect(parentName(one("deploy"))).toBe("run");
+    expect(parentName(one("pulumi up"))).toBe("deploy");
+  });
+
   it("traces the destroy on its own, linked to the run's trace", async () => {
     expect((await call("DELETE", `/runs/${id}`)).status).toBe(202);
     await eventually(
