@@ -1,4 +1,5 @@
 import { apiBench } from "./api-bench";
+import { platformBench } from "./platform-bench";
 import { runBench } from "./run-bench";
 
 /**
@@ -15,6 +16,7 @@ interface BenchArgs {
 const BENCHES: Record<string, (args: BenchArgs) => Promise<Record<string, number | boolean>>> = {
   run: ({ repetitions }) => runBench(repetitions),
   api: apiBench,
+  platform: ({ repetitions }) => platformBench(repetitions),
 };
 
 function integerFlag(rest: string[], flag: string, fallback: number, min = 1): number {

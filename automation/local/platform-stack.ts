@@ -2,6 +2,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { LocalWorkspace, Stack } from "@pulumi/pulumi/automation";
 import type { ConfigMap } from "@pulumi/pulumi/automation";
+import { destroyWithoutSummary, upWithEventOutputs } from "../engine/lean-stack";
 
 export const PLATFORM_STACK = "dev";
 
@@ -30,19 +31,22 @@ export async function platformStack(options: {
   return Stack.createOrSelect(PLATFORM_STACK, workspace);
 }
 
-/** `up` with Pulumi's own output streamed; returns the stack outputs as plain values. */
+/**
+ * `up` with Pulumi's own output streamed; returns the stack outputs as plain values (from the engine's
+ * events, read back only for secrets: see `lean-stack.ts`).
+ */
 export async function upPlatform(
   stack: Stack,
   config: ConfigMap,
   onLine: (line: string) => void,
 ): Promise<Record<string, unknown>> {
   await stack.setAllConfig(config);
-  const result = await stack.up({ onOutput: lines(onLine) });
-  return Object.fromEntries(Object.entries(result.outputs).map(([key, output]) => [key, output.value]));
+  const outputs = await upWithEventOutputs(stack, { onOutput: lines(onLine) });
+  return Object.fromEntries(Object.entries(outputs).map(([key, output]) => [key, output.value]));
 }
 
 export async function destroyPlatform(stack: Stack, onLine: (line: string) => void): Promise<void> {
-  await stack.destroy({ onOutput: lines(onLine) });
+  await destroyWithoutSummary(stack, { onOutput: lines(onLine) });
   await stack.workspace.removeStack(stack.name);
 }
 
