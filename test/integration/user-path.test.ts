@@ -5,6 +5,7 @@ import type { DeployResult, EngineListener } from "../../automation/engine/run-e
 import { EngineFailure } from "../../automation/engine/run-engine";
 import {
   bodyOf,
+  eventually,
   FIXTURES,
   gitRepositoryFrom,
   kubectl,
@@ -105,6 +106,50 @@ describe("an anonymous volume over a directory of the image (like /app/node_modu
       name: mounted.name,
       mountPath: "/app/site",
     });
+    await engine.destroy(runId, quiet);
+  });
+});
+
+describe("a FAILED run keeps its objects for inspection but runs nothing; a redeploy runs it again", () => {
+  it("stops the crash loop once its cause is read, and gives the workload back on redeploy", async () => {
+    const source = gitRepositoryFrom(path.join(FIXTURES, "repos", "broken-by-env"));
+    const runId = newRunId();
+    const namespace = `run-${runId}`;
+    const lines: string[] = [];
+    const failure = await engine
+      .deploy(
+        { runId, repoUrl: source.url, mode: "auto", env: { MODE: "broken" } },
+        { ...quiet, output: (line) => lines.push(line) },
+      )
+      .then(
+        () => undefined,
+        (error: unknown) => error as EngineFailure,
+      );
+    expect(failure?.reason).toMatch(/a container keeps crashing[^]*crashing on purpose/);
+    expect(lines.join("\n")).toContain("stopped after the failure, kept for inspection: Deployment/web");
+    // Nothing restarts: the Deployment is at 0 and its pod goes; the objects stay.
+    const pods = () => JSON.parse(kubectl(["get", "pods", "-n", namespace, "-o", "json"])).items;
+    await eventually("the failed run's pod to go", () => (pods().length === 0 ? true : undefined));
+    await new Promise((resolve) => setTimeout(resolve, 5_000));
+    expect(pods()).toEqual([]);
+    const deployment = JSON.parse(kubectl(["get", "deployment", "web", "-n", namespace, "-o", "json"]));
+    expect(deployment.spec.replicas).toBe(0);
+    expect(deployment.metadata.annotations["reporunner.dev/stopped-after-failure"]).toBe("1");
+    expect(kubectl(["get", "service", "-n", namespace, "-o", "name"])).toContain("service/web");
+    // Another value changes only the Secret: the engine, not the stack, gives the replica back.
+    const result = await engine.deploy(
+      { runId, repoUrl: source.url, mode: "auto", env: { MODE: "fixed" } },
+      quiet,
+    );
+    expect((await bodyOf(result.previewUrls.web))?.trim()).toBe("serving in mode fixed");
+    const resumed = JSON.parse(
+      kubectl(["get", "deployment", "web", "-n", namespace, "-o", "json", "--show-managed-fields"]),
+    );
+    expect(resumed.metadata.annotations?.["reporunner.dev/stopped-after-failure"]).toBeUndefined();
+    // The stop's field manager let go of the replica count: a later change of it meets no conflict.
+    expect(resumed.metadata.managedFields.map((entry: { manager: string }) => entry.manager)).not.toContain(
+      "reporunner-failed-run",
+    );
     await engine.destroy(runId, quiet);
   });
 });
