@@ -2,7 +2,16 @@ import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import type { EngineListener } from "../automation/engine/run-engine";
+import type { EngineListener, RunEngine } from "../automation/engine/run-engine";
+import {
+  inSpan,
+  ROOT_CONTEXT,
+  RUN_ID_ATTRIBUTE,
+  traceIdOf,
+  traceparentOf,
+} from "../automation/tracing/spans";
+import { startTracing } from "../automation/tracing/tracing";
+import { type JaegerInstance, startJaeger } from "../test/support/jaeger";
 import {
   bodyOf,
   eventually,
@@ -21,6 +30,11 @@ import { median, timed } from "./stats";
  *                + rollout wait + the preview answering)
  *   cache hit  = a new run of a commit whose image exists
  *   destroy    = RepoRun destroy ÷ `kubectl delete namespace --wait`
+ *   tracing    = run → READY with tracing on (the SDK registered, every span exported over OTLP/HTTP
+ *                to a local Jaeger v2) ÷ with tracing off: a pair of runs per repetition, back to back
+ *                in alternating order, each on its own new content; and the CPU time this process
+ *                spent on each (the SDK's own work: spans, export), which the shared machine's noise
+ *                does not blur as it blurs wall time
  */
 const quiet: EngineListener = { phase: () => undefined, output: () => undefined };
 
@@ -87,10 +101,96 @@ async function rawFloor(dir: string, tag: string, env: Record<string, string>) {
   return { up: up.seconds, down: down.seconds };
 }
 
+/**
+ * One run → READY, with tracing on (the SDK registered for this run only, so the bench's other runs
+ * are untraced) or off; the deploy in the run's trace as a worker runs it. The READY time does not
+ * wait for the export (it goes out in the background, as in the service); the CPU time includes it
+ * (measured after a flush), and the spans Jaeger has are counted.
+ */
+async function deployTraced(
+  engine: RunEngine,
+  jaeger: JaegerInstance,
+  on: boolean,
+  runId: string,
+  repoUrl: string,
+) {
+  const tracing = await startTracing({
+    endpoint: on ? jaeger.otlpHttpUrl : undefined,
+    serviceName: "reporunner-bench",
+  });
+  try {
+    let traceparent: string | undefined;
+    const cpu = process.cpuUsage();
+    const run = await timed(() =>
+      inSpan(
+        "run",
+        { [RUN_ID_ATTRIBUTE]: runId },
+        (span) => {
+          traceparent = traceparentOf(span);
+          return inSpan("deploy", {}, () => engine.deploy({ runId, repoUrl, mode: "auto", env: {} }, quiet));
+        },
+        { parent: ROOT_CONTEXT },
+      ),
+    );
+    await tracing.flush();
+    const used = process.cpuUsage(cpu);
+    const cpuMs = Math.round((used.user + used.system) / 1000);
+    if (!on) return { ...run, cpuMs, spans: 0 };
+    const response = await fetch(`${jaeger.queryUrl}/api/traces/${traceIdOf(traceparent)}`);
+    const spans = response.ok
+      ? ((await response.json()) as { data: { spans: unknown[] }[] }).data[0]?.spans.length
+      : 0;
+    // A traced run whose spans did not reach Jaeger measured nothing: fail the bench.
+    if (!spans || spans < 5) throw new Error(`the traced run left ${spans ?? 0} spans in Jaeger`);
+    return { ...run, cpuMs, spans };
+  } finally {
+    await tracing.shutdown();
+  }
+}
+
+/** The tracing pair of one repetition: off and on back to back, the order alternating. */
+async function tracingPair(
+  engine: RunEngine,
+  jaeger: JaegerInstance,
+  repetitions: number,
+  i: number,
+  tag: string,
+) {
+  const result: Record<"on" | "off", Awaited<ReturnType<typeof deployTraced>>> = {} as never;
+  for (const on of i % 2 ? [true, false] : [false, true]) {
+    const { repo } = fixtureRepo(repetitions * (on ? 2 : 3) + i);
+    const runId = `${on ? "tron" : "troff"}${tag}`.slice(0, 12);
+    const run = await deployTraced(engine, jaeger, on, runId, repo.url);
+    await engine.destroy(runId, quiet);
+    execFileSync("docker", ["rmi", "-f", run.value.images.app], { stdio: "pipe" });
+    result[on ? "on" : "off"] = run;
+  }
+  return result;
+}
+
 export async function runBench(repetitions: number): Promise<Record<string, number>> {
   const env = useTestEnvironment();
   const engine = testEnvironmentEngine(env);
+  const jaeger = await startJaeger();
+  try {
+    return await benchRuns(repetitions, env, engine, jaeger);
+  } finally {
+    await jaeger.stop();
+  }
+}
+
+async function benchRuns(
+  repetitions: number,
+  env: Record<string, string>,
+  engine: ReturnType<typeof testEnvironmentEngine>,
+  jaeger: JaegerInstance,
+): Promise<Record<string, number>> {
   const samples = {
+    tracingOn: [] as number[],
+    tracingOff: [] as number[],
+    pairRatio: [] as number[],
+    cpuOn: [] as number[],
+    cpuOff: [] as number[],
     run: [] as number[],
     raw: [] as number[],
     cacheHit: [] as number[],
@@ -110,13 +210,19 @@ export async function runBench(repetitions: number): Promise<Record<string, numb
     const destroy = await timed(() => engine.destroy(runId, quiet));
     await engine.destroy(hitId, quiet);
     execFileSync("docker", ["rmi", "-f", run.value.images.app], { stdio: "pipe" });
+    const pair = await tracingPair(engine, jaeger, repetitions, i, tag);
+    samples.tracingOn.push(pair.on.seconds);
+    samples.tracingOff.push(pair.off.seconds);
+    samples.pairRatio.push(pair.on.seconds / pair.off.seconds);
+    samples.cpuOn.push(pair.on.cpuMs);
+    samples.cpuOff.push(pair.off.cpuMs);
     samples.run.push(run.seconds);
     samples.raw.push(raw.up);
     samples.cacheHit.push(hit.seconds);
     samples.destroy.push(destroy.seconds);
     samples.rawDestroy.push(raw.down);
     console.log(
-      `repetition ${i + 1}/${repetitions}: run ${run.seconds}s, raw ${raw.up}s, cache hit ${hit.seconds}s, destroy ${destroy.seconds}s, raw destroy ${raw.down}s`,
+      `repetition ${i + 1}/${repetitions}: run ${run.seconds}s, tracing on ${pair.on.seconds}s (${pair.on.spans} spans, ${pair.on.cpuMs} ms CPU) / off ${pair.off.seconds}s (${pair.off.cpuMs} ms CPU), raw ${raw.up}s, cache hit ${hit.seconds}s, destroy ${destroy.seconds}s, raw destroy ${raw.down}s`,
     );
   }
   const figures = {
@@ -128,9 +234,15 @@ export async function runBench(repetitions: number): Promise<Record<string, numb
     destroySecondsMedian: median(samples.destroy),
     rawDestroySecondsMedian: median(samples.rawDestroy),
     destroyRatio: round(median(samples.destroy) / median(samples.rawDestroy)),
+    tracingOnRunSecondsMedian: median(samples.tracingOn),
+    tracingOffRunSecondsMedian: median(samples.tracingOff),
+    tracingRatio: round(median(samples.tracingOn) / median(samples.tracingOff)),
+    tracingPairRatioMedian: round(median(samples.pairRatio)),
+    tracingOnCpuMsMedian: median(samples.cpuOn),
+    tracingOffCpuMsMedian: median(samples.cpuOff),
   };
   console.log(
-    `overhead ${figures.overheadRatio} (target ≤ 1.15), cache-hit run ${figures.cacheHitRunSecondsMedian}s (target ≤ 5 s), destroy ratio ${figures.destroyRatio}`,
+    `overhead ${figures.overheadRatio} (target ≤ 1.15), cache-hit run ${figures.cacheHitRunSecondsMedian}s (target ≤ 5 s), destroy ratio ${figures.destroyRatio}, tracing on ÷ off ${figures.tracingRatio} (run → READY ${figures.tracingOnRunSecondsMedian}s ÷ ${figures.tracingOffRunSecondsMedian}s; pairs' median ${figures.tracingPairRatioMedian}; this process's CPU ${figures.tracingOnCpuMsMedian} ÷ ${figures.tracingOffCpuMsMedian} ms)`,
   );
   return figures;
 }
