@@ -10,7 +10,15 @@
 import type { EngineEvent } from "@pulumi/pulumi/automation";
 import { IMAGE_BUILD_SKIPPED, IMAGE_LOAD_MARKER } from "../../components/run/image-commands";
 import { TRANSLATE_TIMING_OUTPUT, type TranslateTiming } from "../../components/run/translate-timing";
-import { type Context, context, failSpan, type Span, trace, tracer } from "../tracing/spans";
+import {
+  activeContext,
+  contextWith,
+  failSpan,
+  inSpan,
+  type Parent,
+  type Span,
+  startSpan,
+} from "../tracing/spans";
 
 type OnEvent = (event: EngineEvent) => void;
 
@@ -24,27 +32,30 @@ export function tracedUpdate<T>(
   onEvent: OnEvent,
   run: (onEvent: OnEvent) => Promise<T>,
 ): Promise<T> {
-  return tracer().startActiveSpan(name, async (span) => {
-    const steps = updateSpans();
-    try {
-      return await run((event) => {
-        onEvent(event);
-        steps.onEvent(event);
-      });
-    } catch (error) {
-      const failure = `the update failed (${error instanceof Error ? error.name : "error"})`;
-      steps.end(new Error(failure));
-      failSpan(span, error, failure);
-      throw error;
-    } finally {
-      steps.end();
-      span.setAttributes({
-        "pulumi.resource_count": steps.resourceCount,
-        "pulumi.resources_changed": steps.changedCount,
-      });
-      span.end();
-    }
-  });
+  const failure = (error: unknown) => `the update failed (${error instanceof Error ? error.name : "error"})`;
+  return inSpan(
+    name,
+    {},
+    async (span) => {
+      const steps = updateSpans();
+      try {
+        return await run((event) => {
+          onEvent(event);
+          steps.onEvent(event);
+        });
+      } catch (error) {
+        steps.end(new Error(failure(error)));
+        throw error;
+      } finally {
+        steps.end();
+        span.setAttributes({
+          "pulumi.resource_count": steps.resourceCount,
+          "pulumi.resources_changed": steps.changedCount,
+        });
+      }
+    },
+    { describeError: failure },
+  );
 }
 
 /** The workloads whose step waits for their rollout (Pulumi's await logic). */
@@ -91,7 +102,7 @@ function workloadName(type: string, urn: string): { kind: string; name: string }
  * Starts the spans of one update under `parent` (default: the active context, the `pulumi up` span).
  * `now` is the clock, for tests.
  */
-export function updateSpans(parent: Context = context.active(), now: () => number = Date.now): UpdateSpans {
+export function updateSpans(parent: Parent = activeContext(), now: () => number = Date.now): UpdateSpans {
   /** The spans of each step in progress, parent first. */
   const open = new Map<string, Span[]>();
   const images = new Map<string, { service: string; image: Span; build: Span }>();
@@ -102,7 +113,7 @@ export function updateSpans(parent: Context = context.active(), now: () => numbe
     attributes: Record<string, string | number | boolean>,
     under = parent,
     startTime = now(),
-  ) => tracer().startSpan(name, { attributes, startTime }, under);
+  ) => startSpan(name, { attributes, startTime }, under);
   const finish = (urn: string, error?: Error) => {
     const spans = open.get(urn);
     if (!spans) return;
@@ -127,7 +138,7 @@ export function updateSpans(parent: Context = context.active(), now: () => numbe
       const service = BUILT_IMAGE.exec(name)?.[1];
       if (!service) return;
       const image = start("image", { "reporunner.service": service, "pulumi.op": op });
-      const build = start("image build", { "reporunner.service": service }, trace.setSpan(parent, image));
+      const build = start("image build", { "reporunner.service": service }, contextWith(parent, image));
       images.set(urn, { service, image, build });
       open.set(urn, [image, build]);
     } else if (WORKLOADS.has(type)) {
@@ -155,7 +166,7 @@ export function updateSpans(parent: Context = context.active(), now: () => numbe
       const load = start(
         "image load",
         { "reporunner.service": step.service },
-        trace.setSpan(parent, step.image),
+        contextWith(parent, step.image),
         at,
       );
       open.set(urn, [step.image, load]);
@@ -165,7 +176,7 @@ export function updateSpans(parent: Context = context.active(), now: () => numbe
   const onStackOutputs = (outputs: Record<string, unknown> | undefined) => {
     const timing = outputs?.[TRANSLATE_TIMING_OUTPUT] as TranslateTiming | undefined;
     if (typeof timing?.startMs !== "number" || typeof timing.endMs !== "number") return;
-    tracer().startSpan("translate", { startTime: timing.startMs }, parent).end(timing.endMs);
+    startSpan("translate", { startTime: timing.startMs }, parent).end(timing.endMs);
   };
 
   return {

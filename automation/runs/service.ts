@@ -8,7 +8,7 @@ import { AppError } from "../api/errors";
 import type { CreateRunInput, ExtendRunInput, ListRunsQuery } from "../api/schemas";
 import type { EventLog } from "../bus/event-log";
 import type { JobQueue } from "../bus/job-queue";
-import { inSpan, linkTo, ROOT_CONTEXT, RUN_ID_ATTRIBUTE, traceparentOf } from "../tracing/spans";
+import { inSpan, linkTo, RUN_ID_ATTRIBUTE, traceparentOf } from "../tracing/spans";
 import { newRunId } from "./ids";
 import type { JobAction, RunRecord } from "./run";
 import { EXTENDABLE, type RunState } from "./states";
@@ -101,7 +101,7 @@ export class RunService {
           idempotencyKey,
           traceparent: traceparentOf(span),
         }),
-      { parent: ROOT_CONTEXT },
+      { parent: "root" },
     );
   }
 
@@ -125,6 +125,7 @@ export class RunService {
       repoUrl,
       ref: input.ref ?? null,
       mode: input.mode,
+      ...(input.previewPort !== undefined ? { previewPort: input.previewPort } : {}),
       // Sealed here, before anything is written: the values never reach MongoDB in plain text.
       env: store.sealEnv(id, input.env),
       ttlSeconds: ttl,
@@ -266,7 +267,7 @@ export class RunService {
         if (!moved.ok) throw conflict("run_busy", "the run changed state; retry");
         return this.afterTransition(moved, "deploy");
       },
-      { parent: ROOT_CONTEXT, links: linkTo(run.traceparent) },
+      { parent: "root", links: linkTo(run.traceparent) },
     );
   }
 
@@ -351,6 +352,7 @@ function canonicalRequest(input: CreateRunInput): string {
     input.ref ?? null,
     input.mode,
     input.ttl ?? null,
+    input.previewPort ?? null,
     Object.entries(input.env).sort(([a], [b]) => (a < b ? -1 : 1)),
   ]);
 }

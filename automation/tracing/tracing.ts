@@ -5,6 +5,7 @@
  * started in a job is the parent of whatever the job awaits, and of its log lines.
  */
 import type { SpanExporter } from "@opentelemetry/sdk-trace";
+import { useApi } from "./spans";
 
 export interface TracingOptions {
   /** OTLP/HTTP base URL (`http://127.0.0.1:4318`); spans go to `<endpoint>/v1/traces`. Unset: off. */
@@ -54,12 +55,14 @@ export async function startTracing(options: TracingOptions): Promise<Tracing> {
   const contextManager = new asyncHooks.AsyncLocalStorageContextManager().enable();
   api.context.setGlobalContextManager(contextManager);
   api.trace.setGlobalTracerProvider(provider);
+  useApi(api);
   let shut: Promise<void> | undefined;
   return {
     enabled: true,
     flush: () => provider.forceFlush(),
     shutdown: () =>
       (shut ??= (async () => {
+        useApi(undefined);
         await provider.shutdown().catch(() => undefined);
         api.trace.disable();
         api.context.disable();

@@ -13,14 +13,13 @@ import { emitState } from "../runs/service";
 import type { RunState } from "../runs/states";
 import type { RunPatch, RunStore, StoredRun, TransitionOptions } from "../runs/store";
 import {
+  activeSpan,
   contextOf,
   failSpan,
   inSpan,
   linkTo,
-  ROOT_CONTEXT,
   RUN_ID_ATTRIBUTE,
-  trace,
-  tracer,
+  startSpan,
 } from "../tracing/spans";
 
 /** What a job needs from its worker. */
@@ -85,11 +84,9 @@ export async function runJob(job: Job, ctx: JobContext): Promise<JobOutcome> {
 
 /** The span of the time a run waited on the queue: from its last QUEUED until a worker took it. */
 function traceQueueWait(run: StoredRun, runTrace: ReturnType<typeof contextOf>): void {
-  if (runTrace === ROOT_CONTEXT) return;
+  if (!runTrace) return;
   const queued = [...run.history].reverse().find((h) => h.to === "QUEUED")?.at ?? run.createdAt;
-  tracer()
-    .startSpan("queue wait", { attributes: { [RUN_ID_ATTRIBUTE]: run._id }, startTime: queued }, runTrace)
-    .end();
+  startSpan("queue wait", { attributes: { [RUN_ID_ATTRIBUTE]: run._id }, startTime: queued }, runTrace).end();
 }
 
 /** Takes the run for this job, or says why not. */
@@ -200,6 +197,7 @@ async function deploy(job: Job, run: StoredRun, ctx: JobContext, log: Logger): P
         repoUrl: run.repoUrl,
         ref: run.ref ?? undefined,
         mode: run.mode,
+        ...(run.previewPort !== undefined ? { previewPort: run.previewPort } : {}),
         env: ctx.store.openEnv(run),
       },
       listener,
@@ -291,7 +289,7 @@ function destroy(job: Job, run: StoredRun, ctx: JobContext, log: Logger): Promis
       "reporunner.worker": ctx.consumer,
     },
     () => destroyRun(job, run, ctx, log),
-    { parent: ROOT_CONTEXT, links: linkTo(run.traceparent) },
+    { parent: "root", links: linkTo(run.traceparent) },
   );
 }
 
@@ -342,7 +340,7 @@ async function settle(
   const moved = await write(ctx, () => ctx.store.transition(id, to, { ...options, holder: ctx.consumer }));
   if (!moved.ok) throw new Lost(`could not write ${to}: ${moved.why}`);
   // The deploy's or destroy's span says how the run ended.
-  const span = trace.getActiveSpan();
+  const span = activeSpan();
   span?.setAttribute("reporunner.run.status", to);
   if (span && to === "FAILED") failSpan(span, new Error(options.reason ?? "failed"), options.reason);
   await emitState(ctx.events, log, moved.run);

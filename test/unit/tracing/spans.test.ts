@@ -6,14 +6,7 @@ import { readySummary, reportRun } from "../../../automation/cli/commands/follow
 import type { CliIO } from "../../../automation/cli/io";
 import { createLogger } from "../../../automation/logs";
 import type { StoredRun } from "../../../automation/runs/store";
-import {
-  contextOf,
-  inSpan,
-  linkTo,
-  ROOT_CONTEXT,
-  traceIdOf,
-  traceparentOf,
-} from "../../../automation/tracing/spans";
+import { contextOf, inSpan, linkTo, traceIdOf, traceparentOf } from "../../../automation/tracing/spans";
 import { startTracing, type Tracing } from "../../../automation/tracing/tracing";
 
 const exporter = new InMemorySpanExporter();
@@ -27,7 +20,7 @@ beforeEach(() => exporter.reset());
 describe("a run's trace across the queue", () => {
   it("continues in the worker from the traceparent the API stored", async () => {
     // The API: the run's root span, its traceparent stored with the record.
-    const stored = await inSpan("run", {}, async (span) => traceparentOf(span), { parent: ROOT_CONTEXT });
+    const stored = await inSpan("run", {}, async (span) => traceparentOf(span), { parent: "root" });
     expect(stored).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/);
     // The worker, with nothing but the stored string.
     await inSpan("deploy", {}, () => inSpan("clone", {}, async () => undefined), {
@@ -42,8 +35,8 @@ describe("a run's trace across the queue", () => {
   });
 
   it("links a destroy's own trace to the run's", async () => {
-    const stored = await inSpan("run", {}, async (span) => traceparentOf(span), { parent: ROOT_CONTEXT });
-    await inSpan("destroy", {}, async () => undefined, { parent: ROOT_CONTEXT, links: linkTo(stored) });
+    const stored = await inSpan("run", {}, async (span) => traceparentOf(span), { parent: "root" });
+    await inSpan("destroy", {}, async () => undefined, { parent: "root", links: linkTo(stored) });
     const destroy = exporter.getFinishedSpans().find((s) => s.name === "destroy")!;
     expect(destroy.parentSpanContext).toBeUndefined();
     expect(destroy.spanContext().traceId).not.toBe(traceIdOf(stored));
@@ -51,9 +44,9 @@ describe("a run's trace across the queue", () => {
   });
 
   it("starts a new trace when the record has no traceparent, or a malformed one", () => {
-    expect(contextOf(undefined)).toBe(ROOT_CONTEXT);
-    expect(contextOf("00-00000000000000000000000000000000-0000000000000000-01")).toBe(ROOT_CONTEXT);
-    expect(contextOf("not a traceparent")).toBe(ROOT_CONTEXT);
+    expect(contextOf(undefined)).toBeUndefined();
+    expect(contextOf("00-00000000000000000000000000000000-0000000000000000-01")).toBeUndefined();
+    expect(contextOf("not a traceparent")).toBeUndefined();
     expect(linkTo(null)).toEqual([]);
   });
 

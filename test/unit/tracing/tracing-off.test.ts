@@ -1,7 +1,9 @@
+import { spawnSync } from "node:child_process";
+import * as path from "node:path";
 import { Writable } from "node:stream";
 import { describe, expect, it } from "vitest";
 import { createLogger } from "../../../automation/logs";
-import { inSpan, ROOT_CONTEXT, traceparentOf } from "../../../automation/tracing/spans";
+import { inSpan, traceparentOf } from "../../../automation/tracing/spans";
 import { startTracing } from "../../../automation/tracing/tracing";
 
 describe("tracing off (no REPORUNNER_OTLP_ENDPOINT)", () => {
@@ -23,10 +25,31 @@ describe("tracing off (no REPORUNNER_OTLP_ENDPOINT)", () => {
         log.info("inside");
         return traceparentOf(span);
       },
-      { parent: ROOT_CONTEXT },
+      { parent: "root" },
     );
     expect(stored).toBeUndefined();
     expect(lines).toHaveLength(1);
     expect(lines[0]).not.toContain("trace_id");
+  });
+});
+
+describe("the cost of tracing off", () => {
+  it("loads no OpenTelemetry module at all: not the SDK, not even the API", () => {
+    const script = `
+      require("./automation/runs/service");
+      require("./automation/workers/run-job");
+      require("./automation/engine/update-spans");
+      require("./automation/api/run-view");
+      require("./automation/logs").createLogger("info", undefined, false);
+      require("./automation/tracing/tracing").startTracing({ serviceName: "off" }).then((t) => {
+        const loaded = Object.keys(require.cache).filter((m) => m.includes("@opentelemetry"));
+        process.stdout.write(JSON.stringify({ enabled: t.enabled, loaded }));
+      });`;
+    const child = spawnSync(process.execPath, ["-r", "tsx/cjs", "-e", script], {
+      cwd: path.resolve(__dirname, "../../.."),
+      encoding: "utf8",
+    });
+    expect(child.stderr).toBe("");
+    expect(JSON.parse(child.stdout)).toEqual({ enabled: false, loaded: [] });
   });
 });
