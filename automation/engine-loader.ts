@@ -8,6 +8,9 @@ import type { Logger } from "pino";
 import type { Config } from "./config";
 import type { RunEngine } from "./engine/run-engine";
 
+/** `REPORUNNER_ENGINE_MODULE`'s default (`config.ts`). */
+export const DEFAULT_ENGINE_MODULE = "./engine/pulumi-run-engine";
+
 /** The factory an engine module exports. */
 export type RunEngineFactory = (options: {
   config: Config;
@@ -18,8 +21,14 @@ export type RunEngineFactory = (options: {
 export async function loadEngine(config: Config, logger: Logger): Promise<RunEngine> {
   const name = config.engineModule;
   const path = name.startsWith(".") ? resolve(__dirname, name) : isAbsolute(name) ? name : name;
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const mod = require(path) as { createRunEngine?: RunEngineFactory };
+  // The default adapter by a literal import: a bundle (the compiled CLI, `bin/cli-build.js`) carries
+  // it, where a require by name would look for a TypeScript file next to the bundle.
+  const mod = (
+    name === DEFAULT_ENGINE_MODULE
+      ? await import("./engine/pulumi-run-engine")
+      : // eslint-disable-next-line @typescript-eslint/no-require-imports
+        require(path)
+  ) as { createRunEngine?: RunEngineFactory };
   if (typeof mod.createRunEngine !== "function") {
     throw new Error(`REPORUNNER_ENGINE_MODULE: ${name} does not export createRunEngine`);
   }

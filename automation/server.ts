@@ -142,7 +142,7 @@ function localPreviews(
 }
 
 /** `npm run api`: the API alone, configured from the environment; stops on SIGTERM/SIGINT. */
-async function main(): Promise<void> {
+export async function serve(): Promise<void> {
   let running: RunningServer;
   try {
     running = await start();
@@ -161,4 +161,4 @@ async function main(): Promise<void> {
   process.once("SIGINT", () => shutdown("SIGINT"));
 }
 
-if (require.main === module) void main();
+if (require.main === module) void serve();

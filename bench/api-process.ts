@@ -3,16 +3,21 @@ import * as fs from "node:fs";
 import { hashToken } from "../automation/api/auth";
 import { startFerretdb, startRedis } from "../test/support/services";
 import { PROJECT_DIR } from "../test/integration/support/testenv";
+import { treeRss } from "./process-rss";
 
 /**
- * The Run API as `npm run api` starts it, alone in its own process with its default two worker loops
- * and the real engine adapter, over a fresh Redis and FerretDB: its resident memory once it has
- * listened and sat idle for `settleMs` (what a user's machine keeps paying while nothing runs).
+ * The Run API as `npm run api` starts it (`bin/api.js`), alone in its own process with its default two
+ * worker loops and the real engine adapter, over a fresh Redis and FerretDB: its resident memory once
+ * it has listened and sat idle for `settleMs` (what a user's machine keeps paying while nothing
+ * runs), and the same with its child processes (the engine's warm program hosts).
  */
-export async function idleApiRssMiB(env: Record<string, string>, settleMs = 5_000): Promise<number> {
+export async function idleApiRssMiB(
+  env: Record<string, string>,
+  settleMs = 5_000,
+): Promise<{ api: number; withChildren: number; children: number }> {
   const [redis, mongo] = await Promise.all([startRedis(), startFerretdb()]);
   const home = fs.mkdtempSync(`${PROJECT_DIR}/.bench-home-`);
-  const child = spawn(process.execPath, ["-r", "tsx/cjs", "automation/server.ts"], {
+  const child = spawn(process.execPath, ["bin/api.js"], {
     cwd: PROJECT_DIR,
     stdio: ["ignore", "pipe", "pipe"],
     env: {
@@ -46,7 +51,8 @@ export async function idleApiRssMiB(env: Record<string, string>, settleMs = 5_00
     await new Promise((r) => setTimeout(r, settleMs));
     const status = fs.readFileSync(`/proc/${child.pid}/status`, "utf8");
     const kb = Number(/^VmRSS:\s+(\d+)/m.exec(status)![1]);
-    return Math.round(kb / 1024);
+    const tree = treeRss(child.pid!);
+    return { api: Math.round(kb / 1024), withChildren: tree.mib, children: tree.descendants };
   } finally {
     child.kill("SIGTERM");
     await new Promise((r) => (child.exitCode === null ? child.once("exit", r) : r(undefined)));

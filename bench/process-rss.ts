@@ -41,7 +41,7 @@ export function treeRss(root = process.pid): { mib: number; descendants: number 
   const procs = readProcs();
   const children = new Map<number, number[]>();
   for (const [pid, proc] of procs) children.set(proc.ppid, [...(children.get(proc.ppid) ?? []), pid]);
-  let bytes = process.memoryUsage().rss;
+  let bytes = root === process.pid ? process.memoryUsage().rss : (procs.get(root)?.rssBytes ?? 0);
   let descendants = 0;
   const stack = [...(children.get(root) ?? [])];
   while (stack.length > 0) {

@@ -11,6 +11,10 @@
  * never runs old code. The manifest is written last and atomically, after its bundle: a reader sees
  * either the old pair or the new one.
  *
+ * Bundled code still finds the files beside its sources: a project module's `__dirname` and
+ * `__filename` are rewritten to its own folder and file (relative to the bundle, so the checkout can
+ * move), and `require.main === module`, a script's "run me" check, is false inside the bundle.
+ *
  * Plain JavaScript, not TypeScript: the launcher (`bin/reporunner.js`) runs it before any TypeScript
  * loader. `npm run build` runs it too (`node bin/cli-build.js`).
  */
@@ -53,12 +57,31 @@ function freshBuild() {
   return bundle;
 }
 
+/** The rewrites above, for the project's own TypeScript files (never node_modules). */
+const sourceLocations = {
+  name: "source-locations",
+  setup(build) {
+    build.onLoad({ filter: /\.ts$/ }, (args) => {
+      if (args.path.includes(`${path.sep}node_modules${path.sep}`)) return undefined;
+      const source = fs.readFileSync(args.path, "utf8");
+      if (!/__dirname|__filename|require\.main/.test(source)) return undefined;
+      const from = (target) =>
+        `require("node:path").join(__dirname, ${JSON.stringify(path.relative(OUT_DIR, target))})`;
+      const contents = source
+        .replace(/\brequire\.main === module\b/g, "false")
+        .replace(/\b__dirname\b/g, from(path.dirname(args.path)))
+        .replace(/\b__filename\b/g, from(args.path));
+      return { contents, loader: "ts" };
+    });
+  },
+};
+
 /** Builds the bundle and its manifest; returns the bundle's path. Throws when esbuild is missing. */
-function buildCli() {
-  const { buildSync } = require("esbuild");
+async function buildCli() {
+  const { build } = require("esbuild");
   fs.mkdirSync(OUT_DIR, { recursive: true });
   const started = Date.now();
-  const result = buildSync({
+  const result = await build({
     absWorkingDir: PROJECT_DIR,
     entryPoints: [ENTRY],
     bundle: true,
@@ -73,6 +96,7 @@ function buildCli() {
     legalComments: "none",
     logLevel: "silent",
     tsconfig: path.join(PROJECT_DIR, "tsconfig.json"),
+    plugins: [sourceLocations],
   });
   const inputs = {};
   for (const file of [...Object.keys(result.metafile.inputs), ...BUILD_FILES]) {
@@ -108,19 +132,22 @@ function buildCli() {
 }
 
 /** The bundle to run: the current one, or a new one built from the sources as they are now. */
-function ensureCliBuild() {
-  return freshBuild() ?? buildCli();
+async function ensureCliBuild() {
+  return freshBuild() ?? (await buildCli());
 }
 
 module.exports = { buildCli, ensureCliBuild, freshBuild, CLI_DIST: OUT_DIR };
 
 if (require.main === module) {
   const started = Date.now();
-  try {
-    const bundle = buildCli();
-    process.stdout.write(`[build] cli: ${path.relative(PROJECT_DIR, bundle)} (${Date.now() - started} ms)\n`);
-  } catch (error) {
-    process.stderr.write(`[build] cli: ${error instanceof Error ? error.message : error}\n`);
-    process.exit(1);
-  }
+  buildCli().then(
+    (bundle) =>
+      process.stdout.write(
+        `[build] cli: ${path.relative(PROJECT_DIR, bundle)} (${Date.now() - started} ms)\n`,
+      ),
+    (error) => {
+      process.stderr.write(`[build] cli: ${error instanceof Error ? error.message : error}\n`);
+      process.exit(1);
+    },
+  );
 }

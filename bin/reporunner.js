@@ -4,10 +4,9 @@
  * makes in `dist/cli/` (built here on first use, and again whenever a source file changed, so
  * `npx reporunner ...` works from a fresh clone after `npm install` and never runs old code).
  *
- * `up` and `down` run from the TypeScript sources through tsx instead: they drive the Pulumi engine,
- * which loads its adapter and programs by path from the source tree, and a second or two of start-up
- * is nothing beside bringing a cluster up. Without esbuild (`npm install --omit=dev`) or when the
- * build fails, every command runs through tsx too (slower, never stale).
+ * `up` runs the Run API from the same bundle, without tsx's loader and transpiled copies in memory.
+ * Without esbuild (`npm install --omit=dev`) or when the build fails, the commands run from the
+ * TypeScript sources through tsx (slower, never stale). `bin/api.js` (`npm run api`) shares this.
  *
  * Commands report their own failures as one line with an exit code; whatever still escapes (a bug,
  * a module that does not load) is one line too, with the stack only when REPORUNNER_DEBUG is set.
@@ -41,38 +40,44 @@ function supportedNode() {
   );
 }
 
-/** Commands that run from the TypeScript sources (see above). */
-const FROM_SOURCES = new Set(["up", "down"]);
-
-function loadCli(command) {
+/**
+ * The compiled CLI, or the TypeScript sources through tsx when it cannot be built (see above) or
+ * REPORUNNER_CLI_FROM_SOURCES is set. tsx's CommonJS hook alone would leave the commands' `import()`
+ * of their modules to Node's ESM loader, which does not find extensionless TypeScript: both hooks.
+ */
+async function loadCli() {
   if (process.env.REPORUNNER_DEBUG) process.setSourceMapsEnabled(true);
-  if (!FROM_SOURCES.has(command)) {
-    let bundle;
+  if (!process.env.REPORUNNER_CLI_FROM_SOURCES) {
     try {
-      bundle = require("./cli-build").ensureCliBuild();
+      return require(await require("./cli-build").ensureCliBuild());
     } catch (error) {
       if (process.env.REPORUNNER_DEBUG)
         process.stderr.write(`reporunner: no compiled CLI (${error.message}); running the sources\n`);
     }
-    if (bundle) return require(bundle);
   }
   require("tsx/cjs/api").register();
+  require("tsx/esm/api").register();
   return require("../automation/cli/main.ts");
 }
 
-try {
-  const node = supportedNode();
-  if (node) {
-    const { status, signal } = require("node:child_process").spawnSync(node, process.argv.slice(1), {
-      stdio: "inherit",
-    });
-    if (signal) process.kill(process.pid, signal);
-    process.exit(status ?? 1);
+module.exports = { loadCli };
+
+if (require.main === module) {
+  try {
+    const node = supportedNode();
+    if (node) {
+      const { status, signal } = require("node:child_process").spawnSync(node, process.argv.slice(1), {
+        stdio: "inherit",
+      });
+      if (signal) process.kill(process.pid, signal);
+      process.exit(status ?? 1);
+    }
+    loadCli()
+      .then(({ main }) => main(process.argv))
+      .then((code) => {
+        process.exitCode = code;
+      }, fail);
+  } catch (error) {
+    fail(error);
   }
-  const { main } = loadCli(process.argv[2]);
-  main(process.argv).then((code) => {
-    process.exitCode = code;
-  }, fail);
-} catch (error) {
-  fail(error);
 }

@@ -71,6 +71,14 @@ export function createProgram(io: CliIO, setExitCode: (code: number) => void): C
   return program;
 }
 
+/**
+ * `npm run api` (`bin/api.js`) from the compiled CLI: the Run API alone, configured from the
+ * environment. Loaded only when called, like every command's modules.
+ */
+export async function serveApi(): Promise<void> {
+  await (await import("../server")).serve();
+}
+
 /** Runs the command line `argv` (as in `process.argv`) and resolves to the exit code. */
 export async function main(argv: readonly string[], io: CliIO = processIO): Promise<number> {
   let exitCode: number = EXIT.ok;
