@@ -27,6 +27,8 @@ export const runConfigSchema = z.object({
   imageLoader,
   kubeContext: z.string().optional(),
   waitImage: z.string().optional(),
+  /** The port a lone Dockerfile's app listens on, when it EXPOSEs none (`POST /runs` `previewPort`). */
+  previewPort: z.number().int().min(1).max(65535).optional(),
 });
 
 export type RunConfig = z.infer<typeof runConfigSchema> & {

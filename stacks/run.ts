@@ -27,6 +27,7 @@ export function run(config: RunConfig) {
     env: config.env,
     profiles: config.profiles,
     waitImage: config.waitImage,
+    previewPort: config.previewPort,
     imagePullSecret: config.registryCredentials,
   });
   return {

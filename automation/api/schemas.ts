@@ -155,6 +155,11 @@ export function createRunSchemaFor(contract: ApiContract) {
         }),
       ref: refSchema.optional(),
       mode: z.enum(["auto", "dockerfile", "compose"]).default("auto"),
+      previewPort: z.int().min(1).max(65535).optional().meta({
+        description:
+          "The port the app listens on, for a repository run from a lone Dockerfile that EXPOSEs none: it becomes the run's preview (a compose file publishes its own ports)",
+        example: 8080,
+      }),
       ttl: ttlSchemaFor(contract).optional(),
       env: envSchema.default({}),
     })

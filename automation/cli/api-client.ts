@@ -31,6 +31,7 @@ export interface CreateRunBody {
   readonly repoUrl: string;
   readonly ref?: string;
   readonly mode?: "auto" | "dockerfile" | "compose";
+  readonly previewPort?: number;
   readonly ttl?: number;
   readonly env?: Readonly<Record<string, string>>;
 }

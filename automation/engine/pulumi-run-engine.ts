@@ -163,6 +163,7 @@ export class PulumiRunEngine implements RunEngine {
             sourceDir,
             commitSha,
             mode: request.mode,
+            previewPort: request.previewPort,
             previewHost: target.previewHost ?? "localhost",
             previewBaseUrl: target.previewBaseUrl,
             imageLoader: target.imageLoader,

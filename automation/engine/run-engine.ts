@@ -15,6 +15,8 @@ export interface DeployRequest {
   /** Branch, tag or commit; unset: the remote's default branch. */
   readonly ref?: string;
   readonly mode: "auto" | "dockerfile" | "compose";
+  /** The port a lone Dockerfile's app listens on, published as a preview when it EXPOSEs none. */
+  readonly previewPort?: number;
   /** Extra environment for every workload of the run. */
   readonly env: Readonly<Record<string, string>>;
   /** A token for a private repository; never logged, never stored in plain text. */

@@ -35,6 +35,8 @@ export interface RunRecord {
   repoUrl: string;
   ref: string | null;
   mode: RunMode;
+  /** `POST /runs` `previewPort`: the port a lone Dockerfile's app listens on; absent when not given. */
+  previewPort?: number;
   /**
    * Extra environment for the workloads: names in clear, each value sealed with the instance key
    * (`env-seal.ts`; `RunStore.openEnv` gives them back). Returned to clients by name only, never logged.

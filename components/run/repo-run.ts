@@ -53,6 +53,8 @@ export interface RepoRunArgs {
   readonly env?: Readonly<Record<string, string>>;
   /** Compose profiles to enable. */
   readonly profiles?: readonly string[];
+  /** The port a lone Dockerfile's app listens on, published as a preview when it EXPOSEs none. */
+  readonly previewPort?: number;
   /** Quota of the run's namespace (default `DEFAULT_RUN_QUOTA`). */
   readonly quota?: Partial<RunQuota>;
   /** Image with `sh` and `nc` for the containers that wait on dependencies (default `busybox:latest`). */
@@ -118,6 +120,7 @@ export class RepoRun extends pulumi.ComponentResource {
           environment: args.env,
           profiles: args.profiles,
           waitImage: args.waitImage,
+          previewPort: args.previewPort,
         }),
       ));
     } catch (error) {

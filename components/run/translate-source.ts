@@ -8,6 +8,11 @@ export const DOCKERFILE_SERVICE = "app";
 
 export interface SourceTranslateOptions extends Omit<TranslateOptions, "composeFile" | "document"> {
   readonly mode: SourceMode;
+  /**
+   * The port a lone Dockerfile's app listens on, published as its preview beside what it EXPOSEs:
+   * the way to name it when the Dockerfile EXPOSEs none. A compose file publishes its own ports.
+   */
+  readonly previewPort?: number;
 }
 
 /**
@@ -27,17 +32,27 @@ export function translateSource(sourceDir: string, options: SourceTranslateOptio
 }
 
 function translateFound(sourceDir: string, options: SourceTranslateOptions): ComposeTranslation {
-  const { mode, ...translateOptions } = options;
+  const { mode, previewPort, ...translateOptions } = options;
   const source = detectSource(sourceDir, mode);
-  if (source.kind === "compose")
-    return translateCompose(sourceDir, { ...translateOptions, composeFile: source.file });
+  if (source.kind === "compose") {
+    const translation = translateCompose(sourceDir, { ...translateOptions, composeFile: source.file });
+    if (previewPort === undefined) return translation;
+    const ignored = {
+      path: "previewPort",
+      message: `${previewPort} is ignored: ${source.file} publishes its own ports (ports: on a service)`,
+    };
+    return { ...translation, warnings: [...translation.warnings, ignored] };
+  }
 
   const dockerfile = new RepoFiles(sourceDir).readFile(".", source.file);
   if (dockerfile instanceof RepoFileRefusal) {
     throw new ComposeError("refused", [{ path: source.file, message: dockerfile.explain(source.file) }]);
   }
   // Detection found it, so it is there; undefined only if it vanished since.
-  const ports = exposedPorts(dockerfile?.content.toString("utf8") ?? "");
+  const exposed = exposedPorts(dockerfile?.content.toString("utf8") ?? "");
+  const named =
+    previewPort !== undefined && !exposed.some((p) => p.port === previewPort && p.protocol === "tcp");
+  const ports = named ? [{ port: previewPort, protocol: "tcp" }, ...exposed] : exposed;
   const translation = translateCompose(sourceDir, {
     ...translateOptions,
     composeFile: source.file,
@@ -54,7 +69,11 @@ function translateFound(sourceDir: string, options: SourceTranslateOptions): Com
     ports.length === 0
       ? [
           ...translation.warnings,
-          { path: source.file, message: "declares no EXPOSE port, so the run has no preview URL" },
+          {
+            path: source.file,
+            message:
+              "declares no EXPOSE port, so the run has no preview URL: name the port the app listens on (previewPort, reporunner run --port)",
+          },
         ]
       : translation.warnings;
   return { ...translation, warnings };

@@ -86,4 +86,6 @@ export interface NewRun {
   mode: Mode;
   env: Record<string, string>;
   ttl?: number;
+  /** The port a lone Dockerfile's app listens on, when it EXPOSEs none. */
+  previewPort?: number;
 }

@@ -6,12 +6,14 @@ import { useEffect, useRef, useState } from "preact/hooks";
 import { api, ApiFailure, type Mode, type NewRun, type Run } from "./api";
 import { go } from "./route";
 
-type Field = "repoUrl" | "ref" | "mode" | "ttl" | "env";
+type Field = "repoUrl" | "ref" | "mode" | "ttl" | "previewPort" | "env";
 
 /** The form field an API error names (`env.FOO` → `env`), or undefined for the form as a whole. */
 export function fieldOf(apiField: string | undefined): Field | undefined {
   const head = apiField?.split(".")[0];
-  return head && ["repoUrl", "ref", "mode", "ttl", "env"].includes(head) ? (head as Field) : undefined;
+  return head && ["repoUrl", "ref", "mode", "ttl", "previewPort", "env"].includes(head)
+    ? (head as Field)
+    : undefined;
 }
 
 export function NewRunForm({ onCreated }: { onCreated(run: Run): void }) {
@@ -19,6 +21,7 @@ export function NewRunForm({ onCreated }: { onCreated(run: Run): void }) {
   const [ref, setRef] = useState("");
   const [mode, setMode] = useState<Mode>("auto");
   const [ttl, setTtl] = useState("");
+  const [previewPort, setPreviewPort] = useState("");
   const [env, setEnv] = useState<{ name: string; value: string }[]>([]);
   const [errors, setErrors] = useState<Partial<Record<Field | "form", string>>>({});
   const [busy, setBusy] = useState(false);
@@ -35,6 +38,7 @@ export function NewRunForm({ onCreated }: { onCreated(run: Run): void }) {
     };
     if (ref.trim()) body.ref = ref.trim();
     if (ttl.trim()) body.ttl = Number(ttl);
+    if (previewPort.trim()) body.previewPort = Number(previewPort);
     try {
       const accepted = await api<{ id: string }>("POST", "/runs", body);
       const run = await api<Run>("GET", `/runs/${accepted.id}`);
@@ -124,6 +128,23 @@ export function NewRunForm({ onCreated }: { onCreated(run: Run): void }) {
               {...describe("ttl")}
             />
             {errorOf("ttl")}
+          </div>
+          <div class="field">
+            <label for="previewPort">Preview port</label>
+            <input
+              id="previewPort"
+              name="previewPort"
+              type="number"
+              inputMode="numeric"
+              placeholder="EXPOSE"
+              value={previewPort}
+              onInput={(e) => setPreviewPort(e.currentTarget.value)}
+              {...describe("previewPort", "previewPort-hint")}
+            />
+            <p id="previewPort-hint" class="muted field-hint">
+              For a Dockerfile without EXPOSE: the port the app listens on.
+            </p>
+            {errorOf("previewPort")}
           </div>
         </div>
         <fieldset class="field" {...describe("mode")} tabIndex={-1}>

@@ -24,7 +24,7 @@ export interface FakeScript {
 /** The fake; inspect its calls in assertions. */
 export class FakeEngine implements RunEngine {
   readonly stacks = new Set<string>();
-  readonly calls: { op: string; runId?: string }[] = [];
+  readonly calls: { op: string; runId?: string; previewPort?: number }[] = [];
   readonly scripts = new Map<string, FakeScript>();
   /** Script used when none is set for the run. */
   defaultScript: FakeScript = {};
@@ -38,7 +38,11 @@ export class FakeEngine implements RunEngine {
     listener: EngineListener,
     signal?: AbortSignal,
   ): Promise<DeployResult> {
-    this.calls.push({ op: "deploy", runId: request.runId });
+    this.calls.push({
+      op: "deploy",
+      runId: request.runId,
+      ...(request.previewPort !== undefined ? { previewPort: request.previewPort } : {}),
+    });
     const script = this.scripts.get(request.runId) ?? this.defaultScript;
     const ms = script.phaseMs ?? this.phaseMs;
     for (const phase of ["CLONING", "BUILDING", "DEPLOYING"] as const) {

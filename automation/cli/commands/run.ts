@@ -17,6 +17,7 @@ interface RunFlags extends ApiFlags {
   readonly mode: "auto" | "dockerfile" | "compose";
   readonly env: Record<string, string>;
   readonly ttl?: number;
+  readonly port?: number;
   readonly detach?: boolean;
   readonly uncommitted?: boolean;
 }
@@ -31,6 +32,11 @@ export function registerRunCommand(program: Command, io: CliIO, setExitCode: (co
       new Option("--mode <mode>", "how to run it").choices(["auto", "dockerfile", "compose"]).default("auto"),
     )
     .option("--env <KEY=VALUE>", "environment for every workload (repeatable)", collectEnv, {})
+    .option(
+      "--port <port>",
+      "the port the app listens on, when its lone Dockerfile EXPOSEs none: it becomes the preview",
+      integer(1, 65_535, "--port"),
+    )
     .option(
       "--ttl <seconds>",
       "seconds until the run is removed (default: the API's)",
@@ -58,6 +64,7 @@ must be started with REPORUNNER_ALLOW_LOCAL_SOURCES=true.
 Examples:
   reporunner run https://github.com/docker/getting-started-app.git --ref main
   reporunner run . --uncommitted --env LOG_LEVEL=debug
+  reporunner run ../dockerfile-without-expose --port 3000
   reporunner run ../my-app --mode compose --ttl 7200 --detach
   reporunner run https://github.com/org/app.git --json | jq -r '.previewUrls.app'`,
   );
@@ -80,6 +87,7 @@ async function runCommand(repo: string, flags: RunFlags, io: CliIO): Promise<num
     env: flags.env,
     ...(flags.ref !== undefined ? { ref: flags.ref } : {}),
     ...(flags.ttl !== undefined ? { ttl: flags.ttl } : {}),
+    ...(flags.port !== undefined ? { previewPort: flags.port } : {}),
   };
   if (local !== undefined) {
     const source = resolveLocalSource(local, { ref: flags.ref, uncommitted: flags.uncommitted });

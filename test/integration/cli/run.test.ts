@@ -19,6 +19,19 @@ afterAll(async () => {
 
 const REPO = "https://git.example.test/org/app.git";
 
+/** Waits until the fake engine has deployed `id` twice, both times with its preview port. */
+async function eventuallyDeployedTwice(id: string): Promise<void> {
+  for (let i = 0; i < 100; i++) {
+    const deploys = h.engine.calls.filter((call) => call.op === "deploy" && call.runId === id);
+    if (deploys.length === 2) {
+      expect(deploys.every((call) => call.previewPort === 3000)).toBe(true);
+      return;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`run ${id} was not deployed again`);
+}
+
 /** The status of each `[  3s] STATUS` progress line, in order. */
 function states(stderr: string): string[] {
   return [...stderr.matchAll(/^\[\s*\d+s\] ([A-Z]+)/gm)].map((m) => m[1]!);
@@ -84,6 +97,19 @@ describe("reporunner run", () => {
     } finally {
       h.engine.defaultScript = {};
     }
+  });
+
+  it("--port names the preview port of a Dockerfile without EXPOSE: the API keeps it for the deploy and each redeploy", async () => {
+    const result = await reporunner(["run", REPO, "--port", "3000", "--json"], { env });
+    expect(result.code).toBe(0);
+    const { id } = JSON.parse(result.stdout);
+    expect(h.engine.calls).toContainEqual({ op: "deploy", runId: id, previewPort: 3000 });
+    const redeploy = await h.call("POST", `/runs/${id}/redeploy`);
+    expect(redeploy.status).toBe(202);
+    await eventuallyDeployedTwice(id);
+    const bad = await h.call("POST", "/runs", { body: { repoUrl: REPO, previewPort: 70000 } });
+    expect(bad.status).toBe(400);
+    expect(bad.body.error).toMatchObject({ code: "invalid_request", field: "previewPort" });
   });
 
   it("prints the API's refusal, with its field, as one line and exits 1", async () => {

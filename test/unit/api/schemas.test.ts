@@ -28,6 +28,8 @@ describe("createRunSchema", () => {
     expect(fieldOf({ repoUrl: 5 })).toBe("repoUrl");
     expect(fieldOf({ repoUrl: "https://x", ttl: "1h" })).toBe("ttl");
     expect(fieldOf({ repoUrl: "https://x", mode: "helm" })).toBe("mode");
+    expect(fieldOf({ repoUrl: "https://x", previewPort: 0 })).toBe("previewPort");
+    expect(fieldOf({ repoUrl: "https://x", previewPort: 80.5 })).toBe("previewPort");
     expect(fieldOf({ repoUrl: "https://x", env: { "1BAD": "v" } })).toBe("env.1BAD");
     expect(fieldOf({ repoUrl: "https://x", env: { OK: "a\u0000b" } })).toBe("env.OK");
     expect(fieldOf({ repoUrl: "https://x", extra: 1 })).toBe("extra");

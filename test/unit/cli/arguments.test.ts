@@ -36,6 +36,7 @@ describe("reporunner argument errors: exit 2 with one line", () => {
     ],
     [["run", "https://git.example.test/a.git", "--ttl", "5"], "run", /--ttl.*from 60/],
     [["run", "https://git.example.test/a.git", "--ttl", "1h"], "run", /--ttl.*whole number/],
+    [["run", "https://git.example.test/a.git", "--port", "0"], "run", /--port.*from 1 to 65535/],
     [["run", "https://git.example.test/a.git", "--env", "NOVALUE"], "run", /--env.*KEY=VALUE/],
     [["run", "https://git.example.test/a.git", "--env", "1X=y"], "run", /--env.*KEY=VALUE/],
     [
