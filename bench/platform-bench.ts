@@ -43,7 +43,10 @@ export async function platformBench(repetitions: number): Promise<Record<string,
       }),
     },
   };
-  const quiet = () => undefined;
+  const t0 = performance.now();
+  const quiet = process.env.BENCH_VERBOSE
+    ? (line: string) => line.trim() && console.log(((performance.now() - t0) / 1000).toFixed(2), line)
+    : () => undefined;
   const stack = await platformStack({ home, projectDir: PROJECT_DIR, pulumiEnv });
   try {
     const first = await timed(() => upPlatform(stack, config, quiet));

@@ -337,6 +337,11 @@ export class PulumiRunEngine implements RunEngine {
     await clearStaleLock(this.options.pulumiEnv.PULUMI_BACKEND_URL, stackName(runId));
   }
 
+  /** Starts a program host ahead of the first run (when there are any); resolves once it is ready. */
+  async warmUp(): Promise<void> {
+    await this.options.programHosts?.warm();
+  }
+
   async listRunStacks(): Promise<string[]> {
     const workspace = await this.getWorkspace();
     const stacks = await workspace.listStacks();
@@ -446,6 +451,6 @@ export function createRunEngine(options: { config?: Config; logger?: Logger } = 
     hosts > 0 && ownProject
       ? programHostsFor(engineOptions, hosts, (line) => hostLog?.info({ line }, "program output"))
       : undefined;
-  programHosts?.warm();
+  void programHosts?.warm();
   return new PulumiRunEngine({ ...engineOptions, programHosts });
 }

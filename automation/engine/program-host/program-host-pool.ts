@@ -46,13 +46,17 @@ export class ProgramHostPool {
       throw new Error("a program host pool needs size ≥ 1");
   }
 
-  /** Starts one host ahead of the first run, so that it finds the program loaded; failures wait for `acquire`. */
-  warm(): void {
+  /**
+   * Starts one host ahead of the first run, so that it finds the program loaded; resolves once it is
+   * ready. A host that fails to start is left for `acquire` to try again.
+   */
+  async warm(): Promise<void> {
     if (this.live.size + this.starting > 0) return;
-    this.startHost().then(
-      (host) => this.give(host),
-      () => undefined,
-    );
+    try {
+      this.give(await this.startHost());
+    } catch {
+      // `acquire` starts another and reports its failure with the run.
+    }
   }
 
   /** A host of its own for one update; waits while every host is busy. */
