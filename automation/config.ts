@@ -22,7 +22,8 @@ const list = z.string().transform((s) =>
 /** Every variable the service reads, with its default. Documented in the README ("Configuration of the Run API"). */
 const envSchema = z.object({
   REPORUNNER_HOST: z.string().min(1).default("127.0.0.1"),
-  REPORUNNER_PORT: int(0, 65535).default(8080),
+  // Not 8080, the port apps publish most: a run's preview keeps its own number on localhost.
+  REPORUNNER_PORT: int(0, 65535).default(7380),
   REPORUNNER_MONGODB_URL: z.string().startsWith("mongodb").default("mongodb://127.0.0.1:27017/reporunner"),
   REPORUNNER_REDIS_URL: z.string().startsWith("redis").default("redis://127.0.0.1:6379"),
   REPORUNNER_TOKENS: z.string().default(""),

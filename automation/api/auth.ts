@@ -5,7 +5,7 @@
  *
  * A cookie is sent by the browser on its own, so a session's writes must come from the dashboard's
  * own origin. SameSite=Strict is not enough here: a run's preview on `127.0.0.1:<port>` is the same
- * *site* as the API on `127.0.0.1:8080` (sites ignore ports), and it runs whatever the repository
+ * *site* as the API on `127.0.0.1:7380` (sites ignore ports), and it runs whatever the repository
  * ships. So a session's POST or DELETE needs an `Origin` equal to the API's, and a `Sec-Fetch-Site`,
  * when the browser sends one, of `same-origin`.
  */

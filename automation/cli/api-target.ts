@@ -8,7 +8,7 @@ import { homeFiles, type InstanceRecord, readInstance, reporunnerHome } from "..
 import { CliError, usageError } from "./cli-error";
 import { EXIT } from "./io";
 
-export const DEFAULT_API_URL = "http://127.0.0.1:8080";
+export const DEFAULT_API_URL = "http://127.0.0.1:7380";
 
 /** The API a command talks to, and where each part came from (`status` shows it). */
 export interface ApiTarget {

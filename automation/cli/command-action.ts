@@ -17,7 +17,7 @@ export function addApiOptions(command: Command, json: string): Command {
   return command
     .option(
       "--api <url>",
-      "the Run API (default: $REPORUNNER_URL, ~/.reporunner/instance.json, http://127.0.0.1:8080)",
+      "the Run API (default: $REPORUNNER_URL, ~/.reporunner/instance.json, http://127.0.0.1:7380)",
     )
     .option("--json", json);
 }

@@ -38,7 +38,7 @@ Exit codes (every command):
   130  Ctrl-C while following a run (the run goes on)
 
 The API is $REPORUNNER_URL (or --api), else the URL in ~/.reporunner/instance.json, else
-http://127.0.0.1:8080; the token is $REPORUNNER_TOKEN, else ~/.reporunner/token. Start the API with
+http://127.0.0.1:7380; the token is $REPORUNNER_TOKEN, else ~/.reporunner/token. Start the API with
 \`npm start\` (or \`reporunner up\`).
 
 Examples:

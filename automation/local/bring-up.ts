@@ -25,7 +25,7 @@ export const PROJECT_DIR = path.resolve(__dirname, "..", "..");
 export interface BringUpOptions {
   readonly cluster: ClusterChoice;
   readonly home: string;
-  /** Port of the API (default 8080; 0: any free port). */
+  /** Port of the API (default 7380; 0: any free port). */
   readonly port: number;
   readonly progress: Progress;
   readonly probe?: MachineProbe;

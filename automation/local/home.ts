@@ -30,7 +30,7 @@ export function homeFiles(home: string) {
 
 /** What a running (or last) `up` recorded. */
 export interface InstanceRecord {
-  /** Base URL of the Run API, e.g. `http://127.0.0.1:8080`. */
+  /** Base URL of the Run API, e.g. `http://127.0.0.1:7380`. */
   readonly url: string;
   /** Process id of the API (and its workers); absent once it stopped. */
   readonly pid?: number;

@@ -7,7 +7,7 @@
 import type { Reply, Request, RunView, SettingsView } from "./messages";
 import { previewUrlOf } from "./messages";
 
-const DEFAULT_API_URL = "http://127.0.0.1:8080";
+const DEFAULT_API_URL = "http://127.0.0.1:7380";
 
 /** An API error, with the field the API names. */
 class ApiError extends Error {

@@ -109,7 +109,7 @@ function parsePort(value: string): number {
 
 function defaultPort(io: CliIO): number {
   const fromEnv = (io.env ?? process.env).REPORUNNER_PORT;
-  return fromEnv && /^\d+$/.test(fromEnv) ? Number(fromEnv) : 8080;
+  return fromEnv && /^\d+$/.test(fromEnv) ? Number(fromEnv) : 7380;
 }
 
 /** Resolves on Ctrl-C or SIGTERM (what `down` sends). */

@@ -20,7 +20,7 @@ export function newUserEnvironment(home: string): NodeJS.ProcessEnv {
     HOME: home,
     REPORUNNER_CACHE: path.join(realHome, ".cache", "reporunner"),
     REPORUNNER_STATE: path.join(realHome, ".local", "state", "reporunner"),
-    // Any free port: the suite's other servers may hold 8080.
+    // Any free port: the suite's other servers may hold 7380.
     REPORUNNER_PORT: "0",
   };
 }

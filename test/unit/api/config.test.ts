@@ -6,10 +6,10 @@ import { hashToken } from "../../../automation/api/auth";
 import { loadConfig } from "../../../automation/config";
 
 describe("loadConfig", () => {
-  it("defaults to 127.0.0.1:8080, https only, no private targets, no local sources", () => {
+  it("defaults to 127.0.0.1:7380 (not 8080, which apps publish most), https only, no private targets, no local sources", () => {
     const c = loadConfig({});
     expect(c.host).toBe("127.0.0.1");
-    expect(c.port).toBe(8080);
+    expect(c.port).toBe(7380);
     expect(c.urlPolicy).toEqual({
       allowHttp: false,
       allowedHosts: [],

@@ -19,7 +19,7 @@ function homeWith(options: { instanceUrl?: string; token?: string } = {}): strin
 }
 
 describe("where the CLI finds the Run API", () => {
-  it("takes --api first, then REPORUNNER_URL, then instance.json, then http://127.0.0.1:8080", () => {
+  it("takes --api first, then REPORUNNER_URL, then instance.json, then http://127.0.0.1:7380", () => {
     const home = homeWith({ instanceUrl: "http://127.0.0.1:8123" });
     const env = { REPORUNNER_HOME: home, REPORUNNER_URL: "http://127.0.0.1:8200/" };
     expect(resolveApiTarget("http://127.0.0.1:8300", env)).toMatchObject({
@@ -35,7 +35,7 @@ describe("where the CLI finds the Run API", () => {
       urlSource: "instance.json",
     });
     expect(resolveApiTarget(undefined, { REPORUNNER_HOME: homeWith() })).toMatchObject({
-      url: "http://127.0.0.1:8080",
+      url: "http://127.0.0.1:7380",
       urlSource: "default",
     });
   });
