@@ -37,6 +37,8 @@ export function tracedUpdate<T>(
     name,
     {},
     async (span) => {
+      // Tracing off: the events go straight through, nothing is counted or kept.
+      if (!span.isRecording()) return run(onEvent);
       const steps = updateSpans();
       try {
         return await run((event) => {

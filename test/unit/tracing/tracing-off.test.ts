@@ -2,6 +2,7 @@ import { spawnSync } from "node:child_process";
 import * as path from "node:path";
 import { Writable } from "node:stream";
 import { describe, expect, it } from "vitest";
+import { tracedUpdate } from "../../../automation/engine/update-spans";
 import { createLogger } from "../../../automation/logs";
 import { inSpan, traceparentOf } from "../../../automation/tracing/spans";
 import { startTracing } from "../../../automation/tracing/tracing";
@@ -51,5 +52,22 @@ describe("the cost of tracing off", () => {
     });
     expect(child.stderr).toBe("");
     expect(JSON.parse(child.stdout)).toEqual({ enabled: false, loaded: [] });
+  });
+});
+
+describe("an update with tracing off", () => {
+  it("passes the engine's events through untouched", async () => {
+    const seen: unknown[] = [];
+    const event = { sequence: 1, timestamp: 0, resourcePreEvent: { metadata: { op: "create" } } };
+    const result = await tracedUpdate(
+      "pulumi up",
+      (e) => seen.push(e),
+      async (onEvent) => {
+        onEvent(event as never);
+        return "done";
+      },
+    );
+    expect(result).toBe("done");
+    expect(seen).toEqual([event]);
   });
 });
