@@ -20,6 +20,9 @@ export interface Run {
   createdAt: string;
   updatedAt: string;
   expiresAt: string;
+  /** The run's trace, when the API traces runs; its page in the Jaeger UI, when one is configured. */
+  traceId?: string | null;
+  traceUrl?: string | null;
 }
 
 export type Mode = "auto" | "compose" | "dockerfile";

@@ -118,6 +118,20 @@ export function RunPage({ id }: { id: string }) {
           <dd data-testid="run-expires">
             {final ? "—" : `${until(run.expiresAt, now)} (${new Date(run.expiresAt).toLocaleString()})`}
           </dd>
+          {run.traceId && (
+            <>
+              <dt>Trace</dt>
+              <dd class="mono" data-testid="run-trace">
+                {run.traceUrl ? (
+                  <a href={run.traceUrl} target="_blank" rel="noopener noreferrer">
+                    {run.traceId}
+                  </a>
+                ) : (
+                  run.traceId
+                )}
+              </dd>
+            </>
+          )}
         </dl>
         {error && (
           <p class="alert" role="alert">
