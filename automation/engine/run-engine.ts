@@ -33,7 +33,9 @@ export interface DeployResult {
    * Same keys as `previewUrls`: the Service in the run's namespace behind each preview and its port,
    * which is the port the compose file published (what users of the app expect on localhost).
    */
-  readonly previewTargets: Readonly<Record<string, { readonly service: string; readonly port: number }>>;
+  readonly previewTargets: Readonly<
+    Record<string, { readonly service: string; readonly port: number; readonly protocol?: "http" | "tcp" }>
+  >;
   /** Service name → image reference that runs. */
   readonly images: Readonly<Record<string, string>>;
   readonly warnings: readonly string[];

@@ -30,9 +30,9 @@ export interface LocalUrlsWrite {
   readonly localUrls: Record<string, string>;
 }
 
-/** The URL a preview listening on `port` is reached at. */
-export function localUrl(port: number): string {
-  return `http://localhost:${port}`;
+/** The URL a preview listening on `port` is reached at: `tcp://` for a database or a broker. */
+export function localUrl(port: number, protocol: "http" | "tcp" = "http"): string {
+  return `${protocol}://localhost:${port}`;
 }
 
 /** Every preview of the runs, in the runs' order (oldest first, so the oldest gets a contested port). */
@@ -84,9 +84,11 @@ export function localUrlWrites(
   const writes: LocalUrlsWrite[] = [];
   for (const run of runs) {
     const localUrls: Record<string, string> = {};
-    for (const name of Object.keys(run.previewTargets ?? {}).sort()) {
+    for (const [name, target] of Object.entries(run.previewTargets ?? {}).sort(([a], [b]) =>
+      a.localeCompare(b),
+    )) {
       const port = ports.get(`${run._id}/${name}`);
-      if (port !== undefined) localUrls[name] = localUrl(port);
+      if (port !== undefined) localUrls[name] = localUrl(port, target.protocol);
     }
     if (!sameUrls(run.localUrls ?? {}, localUrls))
       writes.push({ runId: run._id, version: run.version, localUrls });

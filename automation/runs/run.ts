@@ -23,6 +23,8 @@ export interface PhaseTiming {
 export interface PreviewTarget {
   readonly service: string;
   readonly port: number;
+  /** `tcp` for a database or broker (its local URL is `tcp://`); absent on older records: `http`. */
+  readonly protocol?: "http" | "tcp";
 }
 
 /** What a job asks a worker to do with a run. */

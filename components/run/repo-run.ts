@@ -83,7 +83,9 @@ export class RepoRun extends pulumi.ComponentResource {
    * Same keys: the preview Service in the run's namespace and the app's own port on it, for clients
    * that forward to it themselves (the Run API's localhost previews).
    */
-  public readonly previewTargets: pulumi.Output<Record<string, { service: string; port: number }>>;
+  public readonly previewTargets: pulumi.Output<
+    Record<string, { service: string; port: number; protocol: "http" | "tcp" }>
+  >;
   /**
    * The keys of `previewUrls` that are TCP endpoints (a database, a broker), not web pages: the run
    * checks them with a connection, not a request (`compose/preview-protocol.ts` has the rule).
@@ -204,7 +206,8 @@ export class RepoRun extends pulumi.ComponentResource {
       const service = resources.get(`Service/${preview.previewServiceName}`) as k8s.core.v1.Service;
       return service.spec.ports[0].nodePort.apply((nodePort) => ({
         ...preview,
-        url: `http://${host}:${nodePort}`,
+        // A TCP preview (a database, a broker) is no page: its URL says how to reach it, not a browser.
+        url: `${preview.protocol === "tcp" ? "tcp" : "http"}://${host}:${nodePort}`,
       }));
     });
     this.namespace = pulumi.output(namespace);
@@ -212,7 +215,11 @@ export class RepoRun extends pulumi.ComponentResource {
     this.images = pulumi.output(images.byService);
     this.previewUrls = pulumi.all(urls).apply((all) => byPreviewName(all, (p) => p.url));
     this.previewTargets = pulumi.output(
-      byPreviewName(prepared.previews, (p) => ({ service: p.previewServiceName, port: p.port })),
+      byPreviewName(prepared.previews, (p) => ({
+        service: p.previewServiceName,
+        port: p.port,
+        protocol: p.protocol,
+      })),
     );
     this.tcpPreviews = pulumi.output(
       Object.entries(byPreviewName(prepared.previews, (p) => p.protocol))

@@ -27,16 +27,24 @@ export function PreviewLinks({ run }: { run: Run }) {
   if (entries.length === 0) return <p class="muted">No previews: the run publishes no port.</p>;
   return (
     <ul class="previews" aria-label="Previews">
-      {entries.map(({ service, url, where }) => (
-        <li key={`${where}-${service}`}>
-          <a href={previewHref(url)} target="_blank" rel="noopener noreferrer" class="preview-link">
-            Open {service}
-          </a>{" "}
-          <span class="muted">
-            ({where}: {previewHref(url)})
-          </span>
-        </li>
-      ))}
+      {entries.map(({ service, url, where }) =>
+        // A TCP preview (a database, a broker) is no page: its address is for a client, not a link.
+        url.startsWith("tcp://") ? (
+          <li key={`${where}-${service}`}>
+            {service} <code class="mono">{url}</code>{" "}
+            <span class="muted">({where}: TCP, connect with a client)</span>
+          </li>
+        ) : (
+          <li key={`${where}-${service}`}>
+            <a href={previewHref(url)} target="_blank" rel="noopener noreferrer" class="preview-link">
+              Open {service}
+            </a>{" "}
+            <span class="muted">
+              ({where}: {previewHref(url)})
+            </span>
+          </li>
+        ),
+      )}
     </ul>
   );
 }

@@ -87,6 +87,8 @@ describe("a published port that is not HTTP, on a server that never closes an id
     const runId = newRunId();
     const result = await engine.deploy({ runId, repoUrl: source.url, mode: "auto", env: {} }, quiet);
     expect(Object.keys(result.previewUrls).sort()).toEqual(["store", "web"]);
+    // The store is no page: its URL is tcp://, and it accepts a connection there.
+    expect(result.previewUrls.store).toMatch(/^tcp:\/\/127\.0\.0\.1:\d+$/);
     expect((await bodyOf(result.previewUrls.web))?.trim()).toBe("web beside a tcp store");
     await engine.destroy(runId, quiet);
   });

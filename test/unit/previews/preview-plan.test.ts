@@ -88,6 +88,21 @@ describe("planListeners", () => {
 });
 
 describe("localUrlWrites", () => {
+  it("gives a TCP preview (a database, a broker) a tcp:// URL", () => {
+    const db = run("cccccccc", {
+      db: { service: "db-preview", port: 5432, protocol: "tcp" },
+      web: { service: "web-preview", port: 3000, protocol: "http" },
+    });
+    const at = new Map([
+      ["cccccccc/db", 5432],
+      ["cccccccc/web", 3001],
+    ]);
+    expect(localUrlWrites([db], at)[0]!.localUrls).toEqual({
+      db: "tcp://localhost:5432",
+      web: "http://localhost:3001",
+    });
+  });
+
   const ports = new Map([
     ["aaaaaaaa/web", 3000],
     ["aaaaaaaa/web:8443", 8443],

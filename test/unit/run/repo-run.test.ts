@@ -72,7 +72,9 @@ describe("RepoRun of a Dockerfile repository", () => {
     expect(deployment.spec.template.metadata.labels["reporunner.dev/preview"]).toBe("true");
     // The mocks echo inputs: no nodePort was assigned, so the URL shows what the cluster would fill in.
     expect(Object.keys(await resolveOutput(run.previewUrls))).toEqual(["app"]);
-    expect(await resolveOutput(run.previewTargets)).toEqual({ app: { service: "app-preview", port: 8080 } });
+    expect(await resolveOutput(run.previewTargets)).toEqual({
+      app: { service: "app-preview", port: 8080, protocol: "http" },
+    });
   });
 
   it("does not wait for a Service's endpoints: the Deployments' rollout and the previews say when a run is ready", async () => {
@@ -88,6 +90,14 @@ describe("RepoRun of a Dockerfile repository", () => {
     const run = runOf("tcp-preview");
     expect(Object.keys(await resolveOutput(run.previewUrls)).sort()).toEqual(["store", "web"]);
     expect(await resolveOutput(run.tcpPreviews)).toEqual(["store"]);
+  });
+
+  it("gives a TCP preview a tcp:// URL, since it is no page to open", async () => {
+    const run = runOf("tcp-preview", { previewHost: "127.0.0.1" });
+    const urls = await resolveOutput(run.previewUrls);
+    expect(urls.store).toMatch(/^tcp:\/\/127\.0\.0\.1:/);
+    expect(urls.web).toMatch(/^http:\/\/127\.0\.0\.1:/);
+    expect((await resolveOutput(run.previewTargets)).store.protocol).toBe("tcp");
   });
 
   it("puts the previews under the platform's gateway when it has one", async () => {
