@@ -1,4 +1,4 @@
-import { withProgramHost } from "./pulumi-command";
+import { programHostArguments, withArguments } from "./pulumi-command";
 import {
   type DestroyOptions,
   type EngineEvent,
@@ -61,26 +61,44 @@ export async function upWithEventOutputs(
   return result.outputs;
 }
 
-/** `stack.destroy` without the summary read back after it. */
-export async function destroyWithoutSummary(stack: Stack, options: DestroyOptions): Promise<void> {
-  await withoutReadback(stack, () => stack.outputs()).destroy(options);
+/**
+ * `stack.destroy` without the summary read back after it; the stack is removed with its resources
+ * (`--remove`: no `stack rm` after). With `programHost`, the CLI asks that host for the program's
+ * plugins instead of starting a language host: destroy does not run the program, so the host may be
+ * busy with another run's update meanwhile.
+ */
+export async function destroyAndRemove(
+  stack: Stack,
+  options: DestroyOptions,
+  programHost?: string,
+): Promise<void> {
+  const lean = withoutReadback(
+    stack,
+    () => stack.outputs(),
+    programHost,
+    (args) => (args[0] === "destroy" ? [...args, "--remove"] : args),
+  );
+  await lean.destroy(options);
 }
 
 /**
  * The stack, with `info()` (the summary's `stack history` call) answering nothing and `outputs()`
- * replaced; with `programHost`, its workspace's CLI connects `up` to that program host.
+ * replaced; with `programHost`, its workspace's CLI connects `up` and `destroy` to that program host.
  */
-function withoutReadback(stack: Stack, outputs: () => Promise<OutputMap>, programHost?: string): Stack {
+function withoutReadback(
+  stack: Stack,
+  outputs: () => Promise<OutputMap>,
+  programHost?: string,
+  edit: (args: string[]) => string[] = (args) => args,
+): Stack {
   const { workspace } = stack;
-  const viaHost = programHost
-    ? Object.create(workspace, {
-        pulumiCommand: { value: withProgramHost(workspace.pulumiCommand, programHost) },
-      })
-    : workspace;
+  const command = withArguments(workspace.pulumiCommand, (args) =>
+    edit(programHost ? programHostArguments(args, programHost) : args),
+  );
   return Object.create(stack, {
     info: { value: async () => undefined },
     outputs: { value: outputs },
-    workspace: { value: viaHost },
+    workspace: { value: Object.create(workspace, { pulumiCommand: { value: command } }) },
   }) as Stack;
 }
 

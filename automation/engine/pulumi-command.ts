@@ -59,21 +59,21 @@ export function unsetArguments(
     .flatMap((name) => ["-u", name]);
 }
 
-/**
- * The CLI, with `pulumi up` connecting to a program host (`program-host/host-main.ts`) at `address`
- * instead of starting a language host of its own: what the SDK does for an inline program, with the
- * program served by a warm process instead of this one.
- */
-export function withProgramHost(cli: PulumiCommand, address: string): PulumiCommand {
+/** The CLI, each command's arguments edited by `edit` first. */
+export function withArguments(cli: PulumiCommand, edit: (args: string[]) => string[]): PulumiCommand {
   const run = (cli as unknown as { run: Run }).run;
   const wrapped = Object.create(cli) as PulumiCommand & { run: Run };
-  wrapped.run = (args, ...rest) => run.call(cli, programHostArguments(args, address), ...rest);
+  wrapped.run = (args, ...rest) => run.call(cli, edit(args), ...rest);
   return wrapped;
 }
 
-/** `up`'s arguments with `--client=<address>`, its execution kind `auto.inline` as the SDK's own. */
+/**
+ * `up` and `destroy` connecting to a program host (`program-host/host-main.ts`) at `address` instead
+ * of starting a language host of their own: what the SDK does for an inline program (`--client`,
+ * execution kind `auto.inline`), with the program served by a warm process instead of this one.
+ */
 export function programHostArguments(args: readonly string[], address: string): string[] {
-  if (args[0] !== "up") return [...args];
+  if (args[0] !== "up" && args[0] !== "destroy") return [...args];
   const kindAt = args.indexOf("--exec-kind");
   const inline = args.map((arg, i) => (kindAt >= 0 && i === kindAt + 1 ? "auto.inline" : arg));
   return [...inline, `--client=${address}`];

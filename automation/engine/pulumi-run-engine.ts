@@ -36,12 +36,7 @@ import { workspaceBackend } from "./workspace-backend";
 import { ProgramHostPool } from "./program-host/program-host-pool";
 import { inSpan, traced } from "../tracing/spans";
 import { tracedUpdate } from "./update-spans";
-import {
-  createOrSelectStack,
-  destroyWithoutSummary,
-  selectStackIfAny,
-  upWithEventOutputs,
-} from "./lean-stack";
+import { createOrSelectStack, destroyAndRemove, selectStackIfAny, upWithEventOutputs } from "./lean-stack";
 import type { WorkloadFailure } from "./workload-failures";
 
 /** Where runs go: the platform's cluster, as the platform stack's outputs describe it. */
@@ -309,7 +304,11 @@ export class PulumiRunEngine implements RunEngine {
           if (event.diagnosticEvent?.severity === "error") diagnostics.push(event.diagnosticEvent.message);
         };
         await tracedUpdate("pulumi destroy", onEvent, (onEvent) =>
-          destroyWithoutSummary(stack, { onOutput: output.write, onEvent }),
+          destroyAndRemove(
+            stack,
+            { onOutput: output.write, onEvent },
+            this.options.programHosts?.anyAddress(),
+          ),
         );
       } catch (error) {
         const { target } = this.options;
@@ -320,7 +319,6 @@ export class PulumiRunEngine implements RunEngine {
       } finally {
         output.flush();
       }
-      await workspace.removeStack(stackName(runId));
     }
     await fs.rm(path.join(this.options.sourcesDir, stackName(runId)), { recursive: true, force: true });
   }

@@ -2,7 +2,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { LocalWorkspace, Stack } from "@pulumi/pulumi/automation";
 import type { ConfigMap } from "@pulumi/pulumi/automation";
-import { destroyWithoutSummary, upWithEventOutputs } from "../engine/lean-stack";
+import { destroyAndRemove, upWithEventOutputs } from "../engine/lean-stack";
 
 export const PLATFORM_STACK = "dev";
 
@@ -46,8 +46,7 @@ export async function upPlatform(
 }
 
 export async function destroyPlatform(stack: Stack, onLine: (line: string) => void): Promise<void> {
-  await destroyWithoutSummary(stack, { onOutput: lines(onLine) });
-  await stack.workspace.removeStack(stack.name);
+  await destroyAndRemove(stack, { onOutput: lines(onLine) });
 }
 
 function lines(onLine: (line: string) => void): (text: string) => void {

@@ -74,6 +74,14 @@ export class ProgramHostPool {
     };
   }
 
+  /**
+   * The address of a live host, busy or idle, for a CLI that only asks for the program's plugins
+   * (destroy): no lease, since that call runs nothing. Undefined while no host is up.
+   */
+  anyAddress(): string | undefined {
+    return (this.idle[0] ?? [...this.live][0])?.address;
+  }
+
   /** The process ids of the live hosts, busy or idle (for status and tests). */
   hostPids(): number[] {
     return [...this.live].flatMap((host) => (host.child.pid === undefined ? [] : [host.child.pid]));

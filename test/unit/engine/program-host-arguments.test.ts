@@ -11,9 +11,18 @@ describe("programHostArguments", () => {
     ).toEqual(["up", "--yes", "--exec-kind", "auto.inline", "--stack", "run-a", "--client=127.0.0.1:4100"]);
   });
 
+  it("connects destroy to the host too (for the program's plugins)", () => {
+    expect(programHostArguments(["destroy", "--yes", "--exec-kind", "auto.local"], "127.0.0.1:4100")).toEqual(
+      ["destroy", "--yes", "--exec-kind", "auto.inline", "--client=127.0.0.1:4100"],
+    );
+  });
+
   it("leaves every other command as it is", () => {
-    const args = ["destroy", "--yes", "--exec-kind", "auto.local"];
-    expect(programHostArguments(args, "127.0.0.1:4100")).toEqual(args);
+    expect(programHostArguments(["stack", "init", "run-a"], "127.0.0.1:4100")).toEqual([
+      "stack",
+      "init",
+      "run-a",
+    ]);
     expect(programHostArguments(["config", "set-all", "--path"], "127.0.0.1:4100")).toEqual([
       "config",
       "set-all",
