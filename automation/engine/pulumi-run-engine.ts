@@ -171,7 +171,9 @@ export class PulumiRunEngine implements RunEngine {
     });
 
     // A redeploy of a FAILED run: its workloads get back what the failure took (see failed-run.ts).
-    const resumed = await resumeRunWorkloads(this.runNamespace(request.runId));
+    const resumed = await traced("resume workloads", () =>
+      resumeRunWorkloads(this.runNamespace(request.runId)),
+    );
     if (resumed.length) listener.output(`resumed after the earlier failure: ${resumed.join(", ")}`);
 
     listener.phase("BUILDING");
@@ -211,7 +213,9 @@ export class PulumiRunEngine implements RunEngine {
     });
     let outputs: OutputMap;
     const output = outputLines(listener);
-    const host = await this.options.programHosts?.acquire();
+    // Waits while every warm program host is busy (or the first one starts): its own span.
+    const pool = this.options.programHosts;
+    const host = pool && (await traced("program host", () => pool.acquire()));
     try {
       outputs = await tracedUpdate("pulumi up", onEvent, (onEvent) =>
         upWithEventOutputs(

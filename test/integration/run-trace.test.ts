@@ -171,6 +171,7 @@ describe("a run's trace in Jaeger", () => {
       ["deploy", "run"],
       ["clone", "deploy"],
       ["stack config", "deploy"],
+      ["resume workloads", "deploy"],
       ["pulumi up", "deploy"],
       ["preview check", "deploy"],
       ["translate", "pulumi up"],
@@ -208,6 +209,11 @@ describe("a run's trace in Jaeger", () => {
     // In time, too: queued before taken, cloned before the update, previews checked after it.
     expect(end(one("queue wait"))).toBeLessThanOrEqual(one("clone").startTime);
     expect(end(one("clone"))).toBeLessThanOrEqual(one("pulumi up").startTime);
+    // The wait for a warm program host, when the engine runs the program in one, comes before the update.
+    for (const wait of all("program host")) {
+      expect(parentName(wait)).toBe("deploy");
+      expect(end(wait)).toBeLessThanOrEqual(one("pulumi up").startTime);
+    }
     expect(end(one("pulumi up"))).toBeLessThanOrEqual(one("preview check").startTime);
     // A workload rolls out after its image is loaded (the Deployments depend on the builds).
     const lastLoad = Math.max(...loads.map(end));
