@@ -97,6 +97,11 @@ describe("the new-run form", () => {
     expect(await page.locator("#repoUrl-error").count()).toBe(0);
 
     await page.getByLabel("TTL (seconds)").fill("");
+    await page.getByLabel("Preview port").fill("70000");
+    await submit.click();
+    await expect.poll(() => page.locator("#previewPort-error").textContent()).toContain("previewPort");
+
+    await page.getByLabel("Preview port").fill("");
     await page.getByLabel("Ref").fill("../main");
     await submit.click();
     await expect.poll(() => page.locator("#ref-error").textContent()).toContain("ref");
@@ -120,6 +125,7 @@ describe("a run in the dashboard", () => {
     await page.getByLabel("Repository URL or local path").fill("https://github.example.test/org/app.git");
     await page.getByLabel("Ref").fill("main");
     await page.getByLabel("Compose").check();
+    await page.getByLabel("Preview port").fill("3000");
     await page.getByRole("button", { name: "Add variable" }).click();
     await page.getByLabel("Name 1").fill("GREETING");
     await page.getByLabel("Value 1").fill("hello");
@@ -134,6 +140,7 @@ describe("a run in the dashboard", () => {
     }
     const run = (await h.call("GET", `/runs/${id}`)).body;
     expect(run).toMatchObject({ status: "READY", mode: "compose", ref: "main", envKeys: ["GREETING"] });
+    expect(h.engine.calls).toContainEqual({ op: "deploy", runId: id, previewPort: 3000 });
 
     await page.getByRole("link", { name: "← Runs" }).click();
     await page.locator(`li[data-run-id="${id}"] [data-status="READY"]`).waitFor();
