@@ -88,6 +88,9 @@ function secretValue(namespace: string, secret: string, key: string): string {
   return Buffer.from(data, "base64").toString();
 }
 
+/** What Kafka's tools run with in a broker's pod: a small heap beside the broker's. */
+const KAFKA_TOOLS = ["env", "KAFKA_HEAP_OPTS=-Xmx128m"];
+
 /** Runs a command in a pod's container; stdin from `input`. */
 function execIn(namespace: string, pod: string, command: string[], input?: string): string {
   return kubectl(
@@ -218,12 +221,27 @@ describe("the platform stack with its data services on an existing cluster", () 
     }
   });
 
+  /** Kafka's own console consumer in the broker's pod: the first message of `platform-test`. */
+  const firstKafkaMessage = () =>
+    execIn(namespace, "kafka-0", [
+      ...KAFKA_TOOLS,
+      "kafka-console-consumer.sh",
+      "--bootstrap-server",
+      endpoints.kafka,
+      "--topic",
+      "platform-test",
+      "--from-beginning",
+      "--max-messages",
+      "1",
+      "--timeout-ms",
+      "60000",
+    ]).trim();
+
   it("Kafka: a message produced to the bootstrap servers is consumed back", () => {
     const message = `hello-${suffix}`;
     // Kafka's own console clients, in the broker's pod, through the in-cluster bootstrap address.
-    const tools = ["env", "KAFKA_HEAP_OPTS=-Xmx128m"];
     execIn(namespace, "kafka-0", [
-      ...tools,
+      ...KAFKA_TOOLS,
       "kafka-topics.sh",
       "--bootstrap-server",
       endpoints.kafka,
@@ -235,7 +253,7 @@ describe("the platform stack with its data services on an existing cluster", () 
       namespace,
       "kafka-0",
       [
-        ...tools,
+        ...KAFKA_TOOLS,
         "kafka-console-producer.sh",
         "--bootstrap-server",
         endpoints.kafka,
@@ -244,20 +262,32 @@ describe("the platform stack with its data services on an existing cluster", () 
       ],
       `${message}\n`,
     );
-    const consumed = execIn(namespace, "kafka-0", [
-      ...tools,
-      "kafka-console-consumer.sh",
-      "--bootstrap-server",
-      endpoints.kafka,
-      "--topic",
-      "platform-test",
-      "--from-beginning",
-      "--max-messages",
-      "1",
-      "--timeout-ms",
-      "60000",
+    expect(firstKafkaMessage()).toBe(message);
+  });
+
+  it("Kafka: a broker whose pod is replaced starts on its formatted volume and still has the message", async () => {
+    const before = kubectl(["get", "pod", "-n", namespace, "kafka-0", "-o", "jsonpath={.metadata.uid}"]);
+    kubectl(["delete", "pod", "-n", namespace, "kafka-0", "--wait=true"]);
+    await eventually(
+      "kafka-0 Ready again",
+      () => {
+        const pod = JSON.parse(kubectl(["get", "pod", "-n", namespace, "kafka-0", "-o", "json"]));
+        const ready = pod.status.conditions?.find((c: { type: string }) => c.type === "Ready")?.status;
+        return pod.metadata.uid !== before && ready === "True" ? true : undefined;
+      },
+      240_000,
+    );
+    expect(firstKafkaMessage()).toBe(`hello-${suffix}`);
+    const restarts = kubectl([
+      "get",
+      "pod",
+      "-n",
+      namespace,
+      "kafka-0",
+      "-o",
+      "jsonpath={.status.containerStatuses[0].restartCount}",
     ]);
-    expect(consumed.trim()).toBe(message);
+    expect(restarts).toBe("0");
   });
 
   it("RabbitMQ: publishes and consumes over AMQP; the management API answers its overview", async () => {
@@ -410,8 +440,7 @@ describe("Kafka in the prod profile", () => {
     const leaders = ["kafka-0", "kafka-1", "kafka-2"].map((pod) => {
       const controller = `${pod}.kafka-peers.${namespace}.svc.cluster.local:9093`;
       const status = execIn(namespace, pod, [
-        "env",
-        "KAFKA_HEAP_OPTS=-Xmx128m",
+        ...KAFKA_TOOLS,
         "kafka-metadata-quorum.sh",
         "--bootstrap-controller",
         controller,
