@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # Debian packages the test environment runs: container runtime, Docker, registry, Redis, nginx (the
-# preview gateway's stand-in image), network tools.
+# preview gateway's stand-in image), network tools, and Maven (it resolves the Kafka stand-in's jars).
 # Installs only what is missing (root needed then); prints the version of each.
 source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
 
 pkgs=(docker.io containerd runc containernetworking-plugins docker-registry redis-server nginx-light
   iproute2 iptables conntrack socat ethtool apache2-utils openssl busybox-static
-  python3-venv ca-certificates gcc libc6-dev curl kmod procps psmisc debootstrap)
+  python3-venv ca-certificates gcc libc6-dev curl kmod procps psmisc debootstrap maven)
 
 missing=()
 for p in "${pkgs[@]}"; do
