@@ -303,22 +303,28 @@ export class RunService {
   /**
    * Queues the job, then marks the record: the mark only tells the reaper that the job reached Redis,
    * so the caller does not wait for it (it was a second MongoDB write, and the slowest, on every
-   * POST). Were it lost, the reaper queues the job again after its delay, and the run's
-   * compare-and-set lets only one job take it.
+   * POST). Marks are written one at a time, so a burst of requests cannot pile writes on the
+   * database behind the ones that answer clients. Were one lost, the reaper queues the job again
+   * after its delay, and the run's compare-and-set lets only one job take it.
    */
   private async enqueue(run: StoredRun, action: JobAction): Promise<StoredRun> {
     await this.deps.queue.enqueue(run._id, action);
     const at = this.now();
-    void this.deps.store
-      .patch(run._id, { enqueuedAt: at }, { inStates: [run.status] })
-      .catch((err: Error) => {
-        this.deps.logger.warn(
-          { runId: run._id, err: err.message },
-          "could not mark the run queued; the reaper will",
-        );
-      });
+    const mark = () =>
+      this.deps.store.patch(run._id, { enqueuedAt: at }, { inStates: [run.status] }).then(
+        () => undefined,
+        (err: Error) =>
+          this.deps.logger.warn(
+            { runId: run._id, err: err.message },
+            "could not mark the run queued; the reaper will",
+          ),
+      );
+    this.marking = this.marking.then(mark);
     return { ...run, enqueuedAt: at };
   }
+
+  /** The marks not written yet, in order (see `enqueue`). */
+  private marking: Promise<void> = Promise.resolve();
 
   private async emitState(run: StoredRun): Promise<void> {
     await emitState(this.deps.events, this.deps.logger, run);
