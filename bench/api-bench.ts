@@ -134,6 +134,9 @@ async function concurrency(api: BenchApi, repoUrl: string, runs: number) {
 
 export async function apiBench({ runs }: ApiBenchOptions): Promise<Record<string, number | boolean>> {
   const env = useTestEnvironment();
+  // The machine is shared: its load says how much the latencies below are worth.
+  const loadAtStart = os.loadavg()[0]!;
+  console.log(`load average (1 min) at the start: ${loadAtStart.toFixed(2)} on ${os.cpus().length} CPUs`);
   const cli = cliBench();
   console.log(
     `CLI (median of 7): node -e 0 ${cli.nodeMs} ms, --help ${cli.helpMs} ms, translate ${cli.translateMs} ms`,
@@ -209,8 +212,12 @@ export async function apiBench({ runs }: ApiBenchOptions): Promise<Record<string
         apiRssIdleMiB <= 150,
       ),
     ];
+    const loadAtEnd = os.loadavg()[0]!;
+    console.log(`load average (1 min) after the HTTP phases: ${loadAtEnd.toFixed(2)}`);
     const figures = {
       runs,
+      loadAvgStart: round(loadAtStart),
+      loadAvgEnd: round(loadAtEnd),
       nodeMs: cli.nodeMs,
       helpMs: cli.helpMs,
       translateMs: cli.translateMs,
