@@ -89,17 +89,21 @@ function withoutReadback(
   stack: Stack,
   outputs: () => Promise<OutputMap>,
   programHost?: string,
-  edit: (args: string[]) => string[] = (args) => args,
+  edit?: (args: string[]) => string[],
 ): Stack {
-  const { workspace } = stack;
-  const command = withArguments(workspace.pulumiCommand, (args) =>
-    edit(programHost ? programHostArguments(args, programHost) : args),
-  );
-  return Object.create(stack, {
+  const overrides: PropertyDescriptorMap = {
     info: { value: async () => undefined },
     outputs: { value: outputs },
-    workspace: { value: Object.create(workspace, { pulumiCommand: { value: command } }) },
-  }) as Stack;
+  };
+  if (programHost || edit) {
+    const { workspace } = stack;
+    const command = withArguments(workspace.pulumiCommand, (args) => {
+      const viaHost = programHost ? programHostArguments(args, programHost) : args;
+      return edit ? edit(viaHost) : viaHost;
+    });
+    overrides.workspace = { value: Object.create(workspace, { pulumiCommand: { value: command } }) };
+  }
+  return Object.create(stack, overrides) as Stack;
 }
 
 /** The engine's events show a secret as this text, unless the CLI was asked to show secrets. */

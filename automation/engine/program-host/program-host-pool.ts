@@ -154,6 +154,11 @@ export class ProgramHostPool {
         if (message.type === "failed") return fail(message.message);
         clearTimeout(timer);
         child.removeAllListeners("exit");
+        // An idle host keeps no process alive (a bench, a test, a CLI that is done); it exits with it.
+        child.unref();
+        child.channel?.unref();
+        for (const stream of [child.stdout, child.stderr])
+          (stream as { unref?: () => void } | null)?.unref?.();
         resolve({ child, address: message.address });
       });
     });
