@@ -264,6 +264,10 @@ export class PulumiRunEngine implements RunEngine {
       return silent;
     });
     if (silent.length > 0) {
+      // Without a readiness probe a container that exits at once can look Ready to the rollout: its
+      // crash loop, with its last lines, says more than the preview's silence.
+      const crashed = await watch.check();
+      if (crashed) throw new EngineFailure(crashed.reason, crashed.kind);
       throw new EngineFailure(`the preview did not answer: ${silent.join(", ")}`, "deploy");
     }
     return {
