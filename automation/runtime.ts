@@ -148,6 +148,7 @@ export async function createRuntime(
     async close() {
       closing = true;
       await Promise.all(stoppers.map((s) => s()));
+      await engine.close?.();
       closeRedis(redis);
       await mongo.close(true).catch(() => undefined);
     },

@@ -343,6 +343,10 @@ export class PulumiRunEngine implements RunEngine {
     await clearStaleLock(this.options.pulumiEnv.PULUMI_BACKEND_URL, stackName(runId));
   }
 
+  async close(): Promise<void> {
+    this.options.programHosts?.close();
+  }
+
   /** Starts a program host ahead of the first run (when there are any); resolves once it is ready. */
   async warmUp(): Promise<void> {
     await this.options.programHosts?.warm();

@@ -72,4 +72,6 @@ export interface RunEngine {
   listRunStacks(): Promise<string[]>;
   /** Throws when the engine cannot be used (readiness). */
   ping(): Promise<void>;
+  /** Stops what the engine keeps running (its program hosts), once the workers have stopped. */
+  close?(): Promise<void>;
 }

@@ -39,7 +39,6 @@ export class ProgramHostPool {
   private readonly live = new Set<Host>();
   private starting = 0;
   private readonly waiting: Array<{ resolve: (host: Host) => void; reject: (error: Error) => void }> = [];
-  private closed = false;
 
   constructor(private readonly options: ProgramHostPoolOptions) {
     if (!Number.isInteger(options.size) || options.size < 1)
@@ -61,7 +60,6 @@ export class ProgramHostPool {
 
   /** A host of its own for one update; waits while every host is busy. */
   async acquire(): Promise<ProgramHostLease> {
-    if (this.closed) throw new Error("the program host pool is closed");
     const host = this.idle.pop() ?? (await this.nextHost());
     let released = false;
     return {
@@ -87,11 +85,10 @@ export class ProgramHostPool {
     return [...this.live].flatMap((host) => (host.child.pid === undefined ? [] : [host.child.pid]));
   }
 
-  /** Stops every host; leases in use fail with their update. */
+  /** Stops every host (leases in use fail with their update); a later `acquire` starts new ones. */
   close(): void {
-    this.closed = true;
+    for (const waiter of this.waiting.splice(0)) waiter.reject(new Error("the program hosts were stopped"));
     for (const host of this.live) host.child.kill("SIGTERM");
-    for (const waiter of this.waiting.splice(0)) waiter.reject(new Error("the program host pool is closed"));
   }
 
   private nextHost(): Promise<Host> {
@@ -113,7 +110,6 @@ export class ProgramHostPool {
       const host = await this.spawnHost();
       this.live.add(host);
       host.child.once("exit", () => this.drop(host));
-      if (this.closed) host.child.kill("SIGTERM");
       return host;
     } finally {
       this.starting--;
@@ -125,7 +121,7 @@ export class ProgramHostPool {
     this.live.delete(host);
     const at = this.idle.indexOf(host);
     if (at >= 0) this.idle.splice(at, 1);
-    const waiter = this.closed ? undefined : this.waiting.shift();
+    const waiter = this.waiting.shift();
     if (waiter) this.startHost().then(waiter.resolve, waiter.reject);
   }
 
