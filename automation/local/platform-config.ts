@@ -1,9 +1,19 @@
+import { readFileSync } from "node:fs";
+import * as path from "node:path";
 import type { ConfigMap } from "@pulumi/pulumi/automation";
+
+/** A version the built-in cluster builds, from `builtin-cluster/versions.env` (without its `v`). */
+export function builtinVersion(name: string): string {
+  const file = path.join(__dirname, "..", "..", "builtin-cluster", "versions.env");
+  const version = new RegExp(`^${name}=v?(\\S+)$`, "m").exec(readFileSync(file, "utf8"))?.[1];
+  if (!version) throw new Error(`builtin-cluster/versions.env has no ${name}`);
+  return version;
+}
 
 /**
  * Stand-in images the test environment builds (testenv/images/build-standins.sh): Debian's redis-server,
- * nginx and rabbitmq-server, Apache Kafka's jars from Maven Central, and FerretDB for MongoDB (no MongoDB
- * server is served there).
+ * nginx and rabbitmq-server, Apache Kafka's jars from Maven Central, FerretDB for MongoDB (no MongoDB
+ * server is served there), and the OpenTelemetry Collector and Jaeger v2 built from their Go modules.
  */
 const STANDIN_IMAGES = {
   redis: "reporunner-standin/redis:7",
@@ -11,6 +21,8 @@ const STANDIN_IMAGES = {
   mongodb: "reporunner-standin/mongodb:ferretdb-1.24",
   kafka: "reporunner-standin/kafka:4.1.0",
   rabbitmq: "reporunner-standin/rabbitmq:3.10",
+  otelCollector: () => `reporunner-standin/otel-collector:${builtinVersion("OTEL_COLLECTOR_VERSION")}`,
+  jaeger: () => `reporunner-standin/jaeger:${builtinVersion("JAEGER_VERSION")}`,
 };
 
 /**
@@ -25,7 +37,6 @@ export function platformConfig(
 ): ConfigMap {
   const config: ConfigMap = { "reporunner:stack": { value: "platform" } };
   if (provider === "kind" || !builtin) return config;
-  const off = { enabled: false };
   return {
     ...config,
     "reporunner:cluster": {
@@ -44,8 +55,8 @@ export function platformConfig(
         mongodb: { image: STANDIN_IMAGES.mongodb },
         kafka: { image: STANDIN_IMAGES.kafka },
         rabbitmq: { image: STANDIN_IMAGES.rabbitmq },
-        otelCollector: off,
-        jaeger: off,
+        otelCollector: { image: STANDIN_IMAGES.otelCollector() },
+        jaeger: { image: STANDIN_IMAGES.jaeger() },
       }),
     },
   };

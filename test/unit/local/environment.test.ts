@@ -81,6 +81,21 @@ describe("a local instance's settings", () => {
     });
     expect(parsed.services.kafka).toEqual({ enabled: true, image: "reporunner-standin/kafka:4.1.0" });
     expect(parsed.services.rabbitmq).toEqual({ enabled: true, image: "reporunner-standin/rabbitmq:3.10" });
+    // The tracing pair, tagged with the versions builtin-cluster/build/29-otel-collector.sh and 30-jaeger.sh build.
+    const versions = fs.readFileSync(
+      path.join(__dirname, "..", "..", "..", "builtin-cluster", "versions.env"),
+      "utf8",
+    );
+    const collector = /^OTEL_COLLECTOR_VERSION=v(\S+)$/m.exec(versions)![1];
+    const jaeger = /^JAEGER_VERSION=v(\S+)$/m.exec(versions)![1];
+    expect(parsed.services.otelCollector).toMatchObject({
+      enabled: true,
+      image: `reporunner-standin/otel-collector:${collector}`,
+    });
+    expect(parsed.services.jaeger).toMatchObject({
+      enabled: true,
+      image: `reporunner-standin/jaeger:${jaeger}`,
+    });
   });
 });
 
