@@ -1,7 +1,6 @@
 import * as fs from "node:fs/promises";
 import * as path from "node:path";
 import { fileURLToPath } from "node:url";
-import { DeleteObjectsCommand, ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
 import { parseS3BackendUrl, type S3Backend } from "../../components/hybrid/backend-url";
 
 /**
@@ -44,6 +43,8 @@ async function listDirs(dir: string, depth: number): Promise<string[]> {
  * SDK's default chain, the endpoint and addressing style from the backend URL.
  */
 async function clearS3Locks(backend: S3Backend, stack: string): Promise<void> {
+  // Loaded here, not at start: only a hybrid instance's cancel needs the S3 SDK (~35 MiB with ECR's).
+  const { DeleteObjectsCommand, ListObjectsV2Command, S3Client } = await import("@aws-sdk/client-s3");
   const s3 = new S3Client({
     ...(backend.region ? { region: backend.region } : {}),
     ...(backend.endpoint ? { endpoint: backend.endpoint } : {}),

@@ -1,4 +1,4 @@
-import { ECRClient, GetAuthorizationTokenCommand } from "@aws-sdk/client-ecr";
+import type { ECRClient } from "@aws-sdk/client-ecr";
 import type { RegistryCredentials } from "../../components/run/pull-secret";
 
 /** How long an ECR authorization token is valid (AWS documents 12 hours). */
@@ -30,14 +30,15 @@ export interface EcrTokenOptions {
  * `AWS_ENDPOINT_URL` / `AWS_ENDPOINT_URL_ECR`, which is how the tests reach moto.
  */
 export function ecrCredentials(options: EcrTokenOptions = {}): () => Promise<ExpiringCredentials> {
-  const client =
-    options.client ??
-    new ECRClient({
+  let client = options.client;
+  const now = options.now ?? (() => new Date());
+  return async () => {
+    // The SDK loads with the first token, not when the API starts: only hybrid mode asks for one.
+    const { ECRClient, GetAuthorizationTokenCommand } = await import("@aws-sdk/client-ecr");
+    client ??= new ECRClient({
       ...(options.region ? { region: options.region } : {}),
       ...(options.profile ? { profile: options.profile } : {}),
     });
-  const now = options.now ?? (() => new Date());
-  return async () => {
     const response = await client.send(new GetAuthorizationTokenCommand({}));
     const data = response.authorizationData?.[0];
     if (!data?.authorizationToken) throw new Error("ECR returned no authorization token");
