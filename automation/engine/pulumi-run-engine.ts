@@ -73,6 +73,8 @@ export interface PulumiRunEngineOptions {
    * language host, which loads Node.js, the SDKs and the components again.
    */
   readonly programHosts?: ProgramHostPool;
+  /** How long a destroy may take before it stops with the namespace's blockers as its reason (default 15 min). */
+  readonly destroyTimeoutMs?: number;
   /** How long the previews get to answer after the workloads are Ready (default 60 s). */
   readonly previewTimeoutMs?: number;
   /**
@@ -301,10 +303,15 @@ export class PulumiRunEngine implements RunEngine {
     return { kubeconfig: target.kubeconfig, kubeContext: target.kubeContext, namespace: stackName(runId) };
   }
 
-  async destroy(runId: string, listener: EngineListener): Promise<void> {
+  async destroy(runId: string, listener: EngineListener, signal?: AbortSignal): Promise<void> {
     const workspace = await this.getWorkspace();
     const stack = await selectStackIfAny(workspace, stackName(runId));
     if (stack) {
+      // A namespace stuck in Terminating (a finalizer nobody removes: pulumi-kubernetes#1920) would
+      // hold the destroy, and the worker with it, for good.
+      const timeoutMs = this.options.destroyTimeoutMs ?? 15 * 60_000;
+      const timeout = AbortSignal.timeout(timeoutMs);
+      const stop = signal ? AbortSignal.any([signal, timeout]) : timeout;
       const diagnostics: string[] = [];
       const output = outputLines(listener);
       try {
@@ -314,15 +321,19 @@ export class PulumiRunEngine implements RunEngine {
         await tracedUpdate("pulumi destroy", onEvent, (onEvent) =>
           destroyAndRemove(
             stack,
-            { onOutput: output.write, onEvent },
+            { onOutput: output.write, onEvent, signal: stop },
             this.options.programHosts?.anyAddress(),
           ),
         );
       } catch (error) {
+        if (signal?.aborted)
+          throw new EngineFailure("the destroy was stopped", "cancelled", { cause: error });
         const { target } = this.options;
         const held = await readNamespaceBlockers(target.kubeconfig, target.kubeContext, stackName(runId));
         const { reason } = failureReason(diagnostics);
-        const said = reason.replace("the deployment failed", "the destroy failed");
+        const said = timeout.aborted
+          ? `the destroy did not finish within ${Math.round(timeoutMs / 60_000)} min`
+          : reason.replace("the deployment failed", "the destroy failed");
         throw new EngineFailure(held ? `the destroy failed: ${held}` : said, "engine", { cause: error });
       } finally {
         output.flush();

@@ -64,8 +64,11 @@ export class EngineFailure extends Error {
 export interface RunEngine {
   /** Clone, build, and bring the run's stack up; resolves when every workload is Ready. */
   deploy(request: DeployRequest, listener: EngineListener, signal?: AbortSignal): Promise<DeployResult>;
-  /** Destroy the run's stack and remove it; succeeds when there is nothing to destroy. */
-  destroy(runId: string, listener: EngineListener): Promise<void>;
+  /**
+   * Destroy the run's stack and remove it; succeeds when there is nothing to destroy. `signal` stops
+   * it (a worker shutting down hands the job back instead of waiting for a namespace to go).
+   */
+  destroy(runId: string, listener: EngineListener, signal?: AbortSignal): Promise<void>;
   /** Cancel an update in flight and clear a stale lock left by a crashed worker. */
   cancel(runId: string): Promise<void>;
   /** The run ids that have a stack, for the orphan sweeper. */

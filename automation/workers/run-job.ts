@@ -303,7 +303,7 @@ async function destroyRun(job: Job, run: StoredRun, ctx: JobContext, log: Logger
     },
   };
   try {
-    await ctx.engine.destroy(run._id, listener);
+    await ctx.engine.destroy(run._id, listener, ctx.shutdown);
   } catch (err) {
     watch.stop();
     if (ctx.shutdown.aborted) return handBack(job, ctx);

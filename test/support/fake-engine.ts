@@ -31,7 +31,11 @@ export class FakeEngine implements RunEngine {
   healthy = true;
   commit = "0123456789abcdef0123456789abcdef01234567";
 
-  constructor(private readonly phaseMs = 50) {}
+  constructor(
+    private readonly phaseMs = 50,
+    /** How long a destroy takes (default: a phase). */
+    private readonly destroyMs = phaseMs,
+  ) {}
 
   async deploy(
     request: DeployRequest,
@@ -65,10 +69,10 @@ export class FakeEngine implements RunEngine {
     };
   }
 
-  async destroy(runId: string, listener: EngineListener): Promise<void> {
+  async destroy(runId: string, listener: EngineListener, signal?: AbortSignal): Promise<void> {
     this.calls.push({ op: "destroy", runId });
     listener.output(`destroying run-${runId}`);
-    await this.sleep(this.phaseMs);
+    await this.sleep(this.destroyMs, signal);
     this.stacks.delete(runId);
   }
 
@@ -102,5 +106,6 @@ export class FakeEngine implements RunEngine {
 
 /** For `REPORUNNER_ENGINE_MODULE`: lets a worker process (the crash test) run the fake. */
 export function createRunEngine(): RunEngine {
-  return new FakeEngine(Number(process.env.FAKE_ENGINE_PHASE_MS ?? 50));
+  const phaseMs = Number(process.env.FAKE_ENGINE_PHASE_MS ?? 50);
+  return new FakeEngine(phaseMs, Number(process.env.FAKE_ENGINE_DESTROY_MS ?? phaseMs));
 }

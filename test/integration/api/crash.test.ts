@@ -94,4 +94,27 @@ describe("a worker killed mid-deploy", () => {
     second.child.kill("SIGTERM");
     await new Promise((r) => second.child.once("exit", r));
   });
+
+  it("hands an in-flight destroy back on SIGTERM instead of waiting for it, and the next worker finishes it", async () => {
+    // A destroy that would take a minute (a namespace slow to go): shutdown must not wait for it.
+    const first = startWorker({
+      FAKE_ENGINE_PHASE_MS: "50",
+      FAKE_ENGINE_DESTROY_MS: "60000",
+      REPORUNNER_SHUTDOWN_GRACE_MS: "200",
+      REPORUNNER_VISIBILITY_TIMEOUT_MS: "60000",
+    });
+    const { body } = await h.call("POST", "/runs", { body: { repoUrl: "https://git.example.test/o/r" } });
+    await h.waitFor(body.id, (r) => r.status === "READY", undefined, 30_000);
+    expect((await h.call("DELETE", `/runs/${body.id}`)).status).toBe(202);
+    await h.waitFor(body.id, (r) => r.status === "DESTROYING", undefined, 30_000);
+    const stopping = Date.now();
+    first.child.kill("SIGTERM");
+    const code = await new Promise((r) => first.child.once("exit", r));
+    expect(code).toBe(0);
+    expect(Date.now() - stopping).toBeLessThan(15_000);
+    const second = startWorker({ FAKE_ENGINE_PHASE_MS: "50", REPORUNNER_VISIBILITY_TIMEOUT_MS: "60000" });
+    await h.waitFor(body.id, (r) => r.status === "DESTROYED", undefined, 40_000);
+    second.child.kill("SIGTERM");
+    await new Promise((r) => second.child.once("exit", r));
+  });
 });
