@@ -1,5 +1,6 @@
 import * as http from "node:http";
 import * as net from "node:net";
+import { GATEWAY_ANSWER_HEADER } from "../../components/gateway/nginx-config";
 
 /** How a preview is checked: an HTTP request, a TCP connection, or not at all (see `waitForPreviews`). */
 export type PreviewCheck = "http" | "tcp" | "none";
@@ -7,7 +8,8 @@ export type PreviewCheck = "http" | "tcp" | "none";
 /**
  * Waits until every preview answers, polling each until `timeoutMs`; returns the URLs that never did.
  * An HTTP preview must answer a request (any status: a 404 still proves the app is listening; the
- * parser is lenient, as browsers are, so headers ending lines with a bare LF still answer). A TCP
+ * parser is lenient, as browsers are, so headers ending lines with a bare LF still answer), but not
+ * through the preview gateway's own "not ready yet" page, which its header marks. A TCP
  * preview (a database, a broker) must accept a connection to the URL's host and port: asking Redis
  * or Postgres for a page would fail a run that is fine. `checks` says which is which; a URL not in it
  * is HTTP. "none" is not checked: a TCP preview behind the HTTP gateway, whose own listener would
@@ -59,7 +61,8 @@ function answersOnce(url: string): Promise<boolean> {
   return new Promise((resolve) => {
     const request = http.get(url, { insecureHTTPParser: true, timeout: 5_000 }, (response) => {
       response.resume();
-      resolve(true);
+      // The preview gateway answering for the app ("not ready yet") is not the app answering.
+      resolve(response.headers[GATEWAY_ANSWER_HEADER.toLowerCase()] === undefined);
     });
     request.on("timeout", () => request.destroy());
     request.on("error", () => resolve(false));

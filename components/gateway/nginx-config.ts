@@ -1,5 +1,8 @@
 import { GATEWAY_SERVICE_PORT, previewServiceName } from "./routes";
 
+/** The header on every answer the gateway makes itself, not the app behind it. */
+export const GATEWAY_ANSWER_HEADER = "X-RepoRunner-Gateway";
+
 /** Where the gateway container listens; the Service maps the preview NodePort to it. */
 export const GATEWAY_LISTEN_PORT = 8080;
 
@@ -61,11 +64,14 @@ http {
       error_page 502 504 = @unreachable;
     }
 
+    # The gateway's own answers say so (${GATEWAY_ANSWER_HEADER}): a preview check must not take them for the app's.
     location @unreachable {
+      add_header ${GATEWAY_ANSWER_HEADER} unreachable always;
       return 404 "no preview $segment in $run: the run is gone, not ready yet, or has no such service\\n";
     }
 
     location / {
+      add_header ${GATEWAY_ANSWER_HEADER} no-route always;
       return 404 "previews are under /run-<id>/<service>/\\n";
     }
   }

@@ -58,7 +58,7 @@ describe("the preview gateway", () => {
     expect(result.previewUrls).toEqual({ app: `${base}/run-${runId}/app/` });
     expect((await bodyOf(result.previewUrls.app!))?.trim()).toBe("hello from reporunner");
     // The local form's target: the preview Service and the app's own port.
-    expect(result.previewTargets).toEqual({ app: { service: "app-preview", port: 8080 } });
+    expect(result.previewTargets).toEqual({ app: { service: "app-preview", port: 8080, protocol: "http" } });
   });
 
   it("passes the path below the prefix on to the app", async () => {

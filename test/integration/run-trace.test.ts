@@ -68,6 +68,11 @@ async function readTrace(traceId: string): Promise<JaegerTrace | undefined> {
 const tag = (span: JaegerSpan, key: string) => span.tags.find((t) => t.key === key)?.value;
 const parentId = (span: JaegerSpan) => span.references.find((r) => r.refType === "CHILD_OF")?.spanID;
 const end = (span: JaegerSpan) => span.startTime + span.duration;
+/**
+ * The SDK starts a span at Date.now() (whole milliseconds) and measures its duration with the
+ * high-resolution clock, so a span that starts right after another ends may show up to 1 ms early.
+ */
+const CLOCK_SLACK_US = 1000;
 
 /** Spans of a trace by name, with their parents. */
 function tree(trace: JaegerTrace) {
@@ -196,7 +201,7 @@ describe("a run's trace in Jaeger", () => {
     for (const span of all("image load")) expect(["image", "pulumi up"]).toContain(parentName(span));
     for (const load of loads) {
       const build = builds.find((b) => parentId(b) === parentId(load))!;
-      expect(load.startTime).toBeGreaterThanOrEqual(end(build));
+      expect(load.startTime + CLOCK_SLACK_US).toBeGreaterThanOrEqual(end(build));
     }
     const rollouts = all("rollout");
     expect(rollouts.map((s) => tag(s, "reporunner.workload")).sort()).toEqual([
@@ -207,17 +212,18 @@ describe("a run's trace in Jaeger", () => {
     for (const rollout of rollouts) expect(parentName(rollout)).toBe("pulumi up");
 
     // In time, too: queued before taken, cloned before the update, previews checked after it.
-    expect(end(one("queue wait"))).toBeLessThanOrEqual(one("clone").startTime);
-    expect(end(one("clone"))).toBeLessThanOrEqual(one("pulumi up").startTime);
+    expect(end(one("queue wait"))).toBeLessThanOrEqual(one("clone").startTime + CLOCK_SLACK_US);
+    expect(end(one("clone"))).toBeLessThanOrEqual(one("pulumi up").startTime + CLOCK_SLACK_US);
     // The wait for a warm program host, when the engine runs the program in one, comes before the update.
     for (const wait of all("program host")) {
       expect(parentName(wait)).toBe("deploy");
-      expect(end(wait)).toBeLessThanOrEqual(one("pulumi up").startTime);
+      expect(end(wait)).toBeLessThanOrEqual(one("pulumi up").startTime + CLOCK_SLACK_US);
     }
-    expect(end(one("pulumi up"))).toBeLessThanOrEqual(one("preview check").startTime);
+    expect(end(one("pulumi up"))).toBeLessThanOrEqual(one("preview check").startTime + CLOCK_SLACK_US);
     // A workload rolls out after its image is loaded (the Deployments depend on the builds).
     const lastLoad = Math.max(...loads.map(end));
-    for (const rollout of rollouts) expect(rollout.startTime).toBeGreaterThanOrEqual(lastLoad);
+    for (const rollout of rollouts)
+      expect(rollout.startTime + CLOCK_SLACK_US).toBeGreaterThanOrEqual(lastLoad);
   });
 
   it("puts the trace context on the log lines written inside the run's spans", () => {

@@ -1,6 +1,8 @@
+import * as http from "node:http";
 import * as net from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { waitForPreviews } from "../../../automation/engine/preview-check";
+import { GATEWAY_ANSWER_HEADER } from "../../../components/gateway/nginx-config";
 
 /** A server that accepts connections and never says a word, as Redis or Postgres do to an HTTP client. */
 let silent: net.Server;
@@ -37,5 +39,23 @@ describe("waitForPreviews", () => {
 
   it("does not check a TCP preview it is told to leave alone (behind the HTTP gateway)", async () => {
     expect(await waitForPreviews({ db: closedUrl }, 1_000, undefined, { db: "none" })).toEqual([]);
+  });
+
+  it("waits while the preview gateway answers for the app, and passes once the app answers through it", async () => {
+    let routed = false;
+    const gateway = http.createServer((_req, res) => {
+      if (!routed) res.setHeader(GATEWAY_ANSWER_HEADER, "unreachable");
+      res.statusCode = routed ? 200 : 404;
+      res.end(routed ? "hello" : "no preview app in run-x: not ready yet");
+    });
+    await new Promise<void>((resolve) => gateway.listen(0, "127.0.0.1", resolve));
+    const at = `http://127.0.0.1:${(gateway.address() as net.AddressInfo).port}/run-x/app/`;
+    try {
+      expect(await waitForPreviews({ app: at }, 800)).toEqual([at]);
+      setTimeout(() => (routed = true), 300);
+      expect(await waitForPreviews({ app: at }, 5_000)).toEqual([]);
+    } finally {
+      await new Promise((resolve) => gateway.close(resolve));
+    }
   });
 });
