@@ -9,12 +9,15 @@ import { ecrCredentials } from "../registry/ecr-token";
 import type { PulumiRunEngineOptions } from "./pulumi-run-engine";
 import type { WorkspaceBackend } from "./workspace-backend";
 
+/** This checkout: the Pulumi project whose run program the engine's program hosts load. */
+export const OWN_PROJECT_DIR = path.resolve(__dirname, "..", "..");
+
 /**
  * The engine's settings, from the environment, checked once at start-up. Names and defaults are in
  * the README ("Configuration of the Run API").
  */
 const engineEnv = z.object({
-  REPORUNNER_PROJECT_DIR: z.string().default(path.resolve(__dirname, "..", "..")),
+  REPORUNNER_PROJECT_DIR: z.string().default(OWN_PROJECT_DIR),
   REPORUNNER_SOURCES_DIR: z
     .string()
     .default(path.join(os.homedir(), ".local", "state", "reporunner", "sources")),

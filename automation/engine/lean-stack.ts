@@ -52,7 +52,7 @@ export async function upWithEventOutputs(
     if (step?.type === "pulumi:pulumi:Stack") fromEvents = step.new?.outputs ?? {};
     options.onEvent?.(event);
   };
-  const lean = withoutReadback(
+  const lean = leanView(
     stack,
     async () => (fromEvents && !hidesSecret(fromEvents) ? asOutputMap(fromEvents) : stack.outputs()),
     programHost,
@@ -72,7 +72,7 @@ export async function destroyAndRemove(
   options: DestroyOptions,
   programHost?: string,
 ): Promise<void> {
-  const lean = withoutReadback(
+  const lean = leanView(
     stack,
     () => stack.outputs(),
     programHost,
@@ -85,7 +85,7 @@ export async function destroyAndRemove(
  * The stack, with `info()` (the summary's `stack history` call) answering nothing and `outputs()`
  * replaced; with `programHost`, its workspace's CLI connects `up` and `destroy` to that program host.
  */
-function withoutReadback(
+function leanView(
   stack: Stack,
   outputs: () => Promise<OutputMap>,
   programHost?: string,

@@ -1,6 +1,6 @@
 import * as http from "node:http";
 import * as net from "node:net";
-import { GATEWAY_ANSWER_HEADER } from "../../components/gateway/nginx-config";
+import { GATEWAY_ANSWER_HEADER } from "../../components/gateway/routes";
 
 /** How a preview is checked: an HTTP request, a TCP connection, or not at all (see `waitForPreviews`). */
 export type PreviewCheck = "http" | "tcp" | "none";

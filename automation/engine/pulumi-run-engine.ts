@@ -23,7 +23,7 @@ import {
   type EngineListener,
   type RunEngine,
 } from "./run-engine";
-import { cliEnvironment, engineOptionsFromEnv, programHostCount } from "./engine-config";
+import { cliEnvironment, engineOptionsFromEnv, OWN_PROJECT_DIR, programHostCount } from "./engine-config";
 import { pulumiCommandWithOwnEnvironment } from "./pulumi-command";
 import type { Config } from "../config";
 import type { UrlPolicyOptions } from "../runs/url-policy";
@@ -467,7 +467,7 @@ export function createRunEngine(options: { config?: Config; logger?: Logger } = 
   const hosts = programHostCount(process.env, options.config?.workers ?? 1);
   const hostLog = options.logger?.child({ component: "program-host" });
   // The hosts run this checkout's run program: another project folder gets language hosts of its own.
-  const ownProject = path.resolve(engineOptions.projectDir) === path.resolve(__dirname, "..", "..");
+  const ownProject = path.resolve(engineOptions.projectDir) === OWN_PROJECT_DIR;
   const programHosts =
     hosts > 0 && ownProject
       ? programHostsFor(engineOptions, hosts, (line) => hostLog?.info({ line }, "program output"))

@@ -15,15 +15,17 @@ export function builtinVersion(name: string): string {
  * nginx and rabbitmq-server, Apache Kafka's jars from Maven Central, FerretDB for MongoDB (no MongoDB
  * server is served there), and the OpenTelemetry Collector and Jaeger v2 built from their Go modules.
  */
-const STANDIN_IMAGES = {
-  redis: "reporunner-standin/redis:7",
-  gateway: "reporunner-standin/nginx:1",
-  mongodb: "reporunner-standin/mongodb:ferretdb-1.24",
-  kafka: "reporunner-standin/kafka:4.1.0",
-  rabbitmq: "reporunner-standin/rabbitmq:3.10",
-  otelCollector: () => `reporunner-standin/otel-collector:${builtinVersion("OTEL_COLLECTOR_VERSION")}`,
-  jaeger: () => `reporunner-standin/jaeger:${builtinVersion("JAEGER_VERSION")}`,
-};
+export function standinImages() {
+  return {
+    redis: "reporunner-standin/redis:7",
+    gateway: "reporunner-standin/nginx:1",
+    mongodb: "reporunner-standin/mongodb:ferretdb-1.24",
+    kafka: "reporunner-standin/kafka:4.1.0",
+    rabbitmq: "reporunner-standin/rabbitmq:3.10",
+    otelCollector: `reporunner-standin/otel-collector:${builtinVersion("OTEL_COLLECTOR_VERSION")}`,
+    jaeger: `reporunner-standin/jaeger:${builtinVersion("JAEGER_VERSION")}`,
+  };
+}
 
 /**
  * The `dev` platform stack's settings for the cluster `up` chose. kind: the defaults (every service,
@@ -49,15 +51,9 @@ export function platformConfig(
       }),
     },
     "reporunner:services": {
-      value: JSON.stringify({
-        redis: { image: STANDIN_IMAGES.redis },
-        gateway: { image: STANDIN_IMAGES.gateway },
-        mongodb: { image: STANDIN_IMAGES.mongodb },
-        kafka: { image: STANDIN_IMAGES.kafka },
-        rabbitmq: { image: STANDIN_IMAGES.rabbitmq },
-        otelCollector: { image: STANDIN_IMAGES.otelCollector() },
-        jaeger: { image: STANDIN_IMAGES.jaeger() },
-      }),
+      value: JSON.stringify(
+        Object.fromEntries(Object.entries(standinImages()).map(([service, image]) => [service, { image }])),
+      ),
     },
   };
 }

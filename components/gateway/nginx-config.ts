@@ -1,7 +1,4 @@
-import { GATEWAY_SERVICE_PORT, previewServiceName } from "./routes";
-
-/** The header on every answer the gateway makes itself, not the app behind it. */
-export const GATEWAY_ANSWER_HEADER = "X-RepoRunner-Gateway";
+import { GATEWAY_ANSWER_HEADER, GATEWAY_SERVICE_PORT, previewServiceName } from "./routes";
 
 /** Where the gateway container listens; the Service maps the preview NodePort to it. */
 export const GATEWAY_LISTEN_PORT = 8080;

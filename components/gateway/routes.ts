@@ -8,6 +8,9 @@
 /** The port every preview Service offers the gateway, whatever port the app listens on. */
 export const GATEWAY_SERVICE_PORT = 80;
 
+/** The header on every answer the gateway makes itself ("not ready yet", "no route"), not the app behind it. */
+export const GATEWAY_ANSWER_HEADER = "X-RepoRunner-Gateway";
+
 /** The Service the gateway forwards `segment` to. */
 export function previewServiceName(segment: string): string {
   return `${segment}-preview`;

@@ -1,6 +1,5 @@
 import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { readFileSync } from "node:fs";
 import { createServer, type Server } from "node:net";
 import * as path from "node:path";
 import { LocalWorkspace, type Stack } from "@pulumi/pulumi/automation";
@@ -8,6 +7,7 @@ import * as amqp from "amqplib";
 import Redis from "ioredis";
 import { MongoClient } from "mongodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { builtinVersion, standinImages } from "../../automation/local/platform-config";
 import { KubernetesForwarder } from "../../automation/previews/pod-forwarder";
 import { eventually, kubectl, PROJECT_DIR, testClusterConfig, useTestEnvironment } from "./support/testenv";
 
@@ -20,23 +20,7 @@ import { eventually, kubectl, PROJECT_DIR, testClusterConfig, useTestEnvironment
  * The OpenTelemetry Collector and Jaeger v2 run binaries built here from their Go modules
  * (builtin-cluster/build/29-otel-collector.sh, 30-jaeger.sh), tagged with the versions in versions.env.
  */
-const STANDINS = {
-  redis: "reporunner-standin/redis:7",
-  mongodb: "reporunner-standin/mongodb:ferretdb-1.24",
-  kafka: "reporunner-standin/kafka:4.1.0",
-  rabbitmq: "reporunner-standin/rabbitmq:3.10",
-};
-/** A version from builtin-cluster/versions.env, without its leading v: the tag of the stand-in built from it. */
-function toolchainVersion(name: string): string {
-  const text = readFileSync(path.join(PROJECT_DIR, "builtin-cluster", "versions.env"), "utf8");
-  const version = new RegExp(`^${name}=v?(\\S+)$`, "m").exec(text)?.[1];
-  if (!version) throw new Error(`builtin-cluster/versions.env has no ${name}`);
-  return version;
-}
-const TRACING_STANDINS = {
-  otelCollector: `reporunner-standin/otel-collector:${toolchainVersion("OTEL_COLLECTOR_VERSION")}`,
-  jaeger: `reporunner-standin/jaeger:${toolchainVersion("JAEGER_VERSION")}`,
-};
+const STANDINS = standinImages();
 const suffix = Date.now().toString(36);
 let env: Record<string, string>;
 
@@ -119,8 +103,8 @@ describe("the platform stack with its data services on an existing cluster", () 
       mongodb: { image: STANDINS.mongodb },
       kafka: { image: STANDINS.kafka },
       rabbitmq: { image: STANDINS.rabbitmq },
-      otelCollector: { image: TRACING_STANDINS.otelCollector },
-      jaeger: { image: TRACING_STANDINS.jaeger },
+      otelCollector: { image: STANDINS.otelCollector },
+      jaeger: { image: STANDINS.jaeger },
       // The gateway has its own test (preview-gateway.test.ts).
       gateway: { enabled: false },
     });
@@ -382,7 +366,7 @@ describe("the platform stack with its data services on an existing cluster", () 
     expect(response.status).toBe(200);
     expect(response.headers.get("content-type")).toMatch(/^text\/html/);
     // The query service writes its version into the page it serves, where the UI reads it.
-    expect(await response.text()).toContain(`"gitVersion":"v${toolchainVersion("JAEGER_VERSION")}"`);
+    expect(await response.text()).toContain(`"gitVersion":"v${builtinVersion("JAEGER_VERSION")}"`);
   });
 
   it("changes nothing on a second up", async () => {

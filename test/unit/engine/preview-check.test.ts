@@ -2,7 +2,7 @@ import * as http from "node:http";
 import * as net from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { waitForPreviews } from "../../../automation/engine/preview-check";
-import { GATEWAY_ANSWER_HEADER } from "../../../components/gateway/nginx-config";
+import { GATEWAY_ANSWER_HEADER } from "../../../components/gateway/routes";
 
 /** A server that accepts connections and never says a word, as Redis or Postgres do to an HTTP client. */
 let silent: net.Server;
