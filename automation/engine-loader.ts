@@ -22,10 +22,11 @@ export async function loadEngine(config: Config, logger: Logger): Promise<RunEng
   const name = config.engineModule;
   const path = name.startsWith(".") ? resolve(__dirname, name) : isAbsolute(name) ? name : name;
   // The default adapter by a literal import: a bundle (the compiled CLI, `bin/cli-build.js`) carries
-  // it, where a require by name would look for a TypeScript file next to the bundle.
+  // it, where a require by name would look for a TypeScript file next to the bundle. It comes deferred:
+  // the Pulumi engine loads on the first run (see `deferred-engine.ts`).
   const mod = (
     name === DEFAULT_ENGINE_MODULE
-      ? await import("./engine/pulumi-run-engine")
+      ? await import("./engine/deferred-engine")
       : // eslint-disable-next-line @typescript-eslint/no-require-imports
         require(path)
   ) as { createRunEngine?: RunEngineFactory };

@@ -5,7 +5,7 @@
  */
 import type { Socket } from "node:net";
 import { Writable } from "node:stream";
-import { CoreV1Api, KubeConfig, PortForward } from "@kubernetes/client-node";
+import type { CoreV1Api, PortForward } from "@kubernetes/client-node";
 import { labelSelectorOf, pickPodPort, type PodPort } from "./service-pods";
 
 /** Where a connection goes: a Service port in a namespace. */
@@ -29,7 +29,7 @@ interface ForwardSocket {
 
 /** `PreviewForwarder` through the Kubernetes API of a kubeconfig. */
 export class KubernetesForwarder implements PreviewForwarder {
-  private clients: { core: CoreV1Api; portForward: PortForward } | undefined;
+  private clients: Promise<{ core: CoreV1Api; portForward: PortForward }> | undefined;
 
   /**
    * `kubeconfig`: a file (default kubectl's: `$KUBECONFIG`, then `~/.kube/config`), read at the first
@@ -37,20 +37,25 @@ export class KubernetesForwarder implements PreviewForwarder {
    */
   constructor(private readonly kubeconfig?: string) {}
 
+  /** The clients, made at the first connection: the Kubernetes client (~70 MiB) loads only then. */
   private connect() {
     if (!this.clients) {
-      const config = new KubeConfig();
-      if (this.kubeconfig) config.loadFromFile(this.kubeconfig);
-      else config.loadFromDefault();
-      // false: a message on the error channel goes to `err` (which drops the connection), not a close.
-      this.clients = { core: config.makeApiClient(CoreV1Api), portForward: new PortForward(config, false) };
+      this.clients = import("@kubernetes/client-node").then(({ CoreV1Api, KubeConfig, PortForward }) => {
+        const config = new KubeConfig();
+        if (this.kubeconfig) config.loadFromFile(this.kubeconfig);
+        else config.loadFromDefault();
+        // false: a message on the error channel goes to `err` (which drops the connection), not a close.
+        return { core: config.makeApiClient(CoreV1Api), portForward: new PortForward(config, false) };
+      });
+      // A kubeconfig that is not there yet is read again at the next connection.
+      this.clients.catch(() => (this.clients = undefined));
     }
     return this.clients;
   }
 
   /** A Ready pod behind the Service and its container port, looked up afresh each time. */
   async resolve(target: ForwardTarget): Promise<PodPort> {
-    const { core } = this.connect();
+    const { core } = await this.connect();
     const service = await core.readNamespacedService({
       name: target.service,
       namespace: target.namespace,
@@ -73,7 +78,9 @@ export class KubernetesForwarder implements PreviewForwarder {
         done();
       },
     });
-    const ws = (await this.connect().portForward.portForward(
+    const ws = (await (
+      await this.connect()
+    ).portForward.portForward(
       target.namespace,
       pod,
       [port],
