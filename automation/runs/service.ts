@@ -333,7 +333,7 @@ export class RunService {
 
 /** Appends a state event; the record is the source of truth, so a lost event is logged, not fatal. */
 export async function emitState(
-  events: EventLog,
+  events: Pick<EventLog, "append">,
   logger: Logger,
   run: Pick<RunRecord, "_id" | "status" | "reason" | "updatedAt">,
 ): Promise<void> {

@@ -1,7 +1,8 @@
 /**
- * Run states and the transitions between them: the one table the store consults before it writes a
- * status, so no illegal transition can be stored.
+ * Run states and the sets of them the service asks about. The transitions between them are the
+ * lifecycle's table (`lifecycle.ts`), which the store consults before it writes a status.
  */
+import { LIFECYCLE } from "./lifecycle";
 
 /** Every state a run can be in (DESIGN.md). */
 export const RUN_STATES = [
@@ -36,30 +37,7 @@ export const EXTENDABLE: readonly RunState[] = RUN_STATES.filter(
   (s) => s !== "DESTROYING" && !FINAL.includes(s),
 );
 
-/**
- * to ← from. Besides the happy path: a worker that resumes a crashed job goes back to CLONING; a
- * deploy that is asked to stop goes to CANCELLED or straight to DESTROYING (DELETE in flight); a
- * redeploy sends a settled run back to QUEUED; a destroy ends in EXPIRED when the TTL reaper asked.
- */
-const FROM: Record<RunState, readonly RunState[]> = {
-  QUEUED: ["READY", "FAILED", "CANCELLED"],
-  CLONING: ["QUEUED", "CLONING", "BUILDING", "DEPLOYING"],
-  BUILDING: ["CLONING"],
-  DEPLOYING: ["CLONING", "BUILDING"],
-  READY: ["DEPLOYING"],
-  DESTROYING: ["QUEUED", "CLONING", "BUILDING", "DEPLOYING", "READY", "FAILED", "CANCELLED", "DESTROYING"],
-  DESTROYED: ["DESTROYING"],
-  FAILED: ["QUEUED", "CLONING", "BUILDING", "DEPLOYING", "DESTROYING"],
-  CANCELLED: ["QUEUED", "CLONING", "BUILDING", "DEPLOYING"],
-  EXPIRED: ["DESTROYING"],
-};
-
-/** The states a run may be in for `to` to be written. */
-export function allowedFrom(to: RunState): readonly RunState[] {
-  return FROM[to];
-}
-
-/** Whether `from → to` is a legal transition. */
+/** Whether `from → to` is a legal transition: whether some event of the lifecycle makes it. */
 export function canTransition(from: RunState, to: RunState): boolean {
-  return FROM[to].includes(from);
+  return Object.values(LIFECYCLE).some((rule) => rule.moves[from] === to);
 }

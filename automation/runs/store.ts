@@ -10,7 +10,8 @@ import type { Logger } from "pino";
 import { mongoCall } from "../dependencies";
 import { type EnvSealer, type SealedEnv } from "./env-seal";
 import type { RunRecord } from "./run";
-import { canTransition, RUN_STATES, type RunState } from "./states";
+import { RUN_STATES, type RunState } from "./states";
+import { planTransition } from "./transition-plan";
 
 /** A stored record plus its write counter (the compare-and-set's second half). */
 export type StoredRun = RunRecord & { version: number };
@@ -51,7 +52,6 @@ export interface TransitionOptions {
 export type TransitionResult =
   { ok: true; run: StoredRun } | { ok: false; why: "not-found" | "illegal" | "conflict"; run?: StoredRun };
 
-const PHASES: readonly RunState[] = ["CLONING", "BUILDING", "DEPLOYING", "DESTROYING"];
 const DUPLICATE_KEY = 11000;
 /** How long an Idempotency-Key keeps answering with the run it created. */
 export const IDEMPOTENCY_TTL_MS = 24 * 3600_000;
@@ -253,22 +253,12 @@ export class RunStore {
   ): Promise<TransitionResult> {
     const run = await this.get(id);
     if (!run) return { ok: false, why: "not-found" };
-    if (!canTransition(run.status, to) || (options.from && !options.from.includes(run.status))) {
-      return { ok: false, why: "illegal", run };
-    }
-    if (options.holder !== undefined && run.holder !== options.holder)
-      return { ok: false, why: "conflict", run };
-    if (options.expiredBy && run.expiresAt.getTime() > options.expiredBy.getTime())
-      return { ok: false, why: "illegal", run };
-    const at = this.now();
-    const set: Record<string, unknown> = { ...options.set, status: to, updatedAt: at };
-    if (PHASES.includes(run.status) && run.status !== to) set[`phases.${run.status}.endedAt`] = at;
-    if (PHASES.includes(to)) set[`phases.${to}`] = { startedAt: at };
-    const entry = { from: run.status, to, at, ...(options.reason ? { reason: options.reason } : {}) };
+    const plan = planTransition(run, to, options, this.now());
+    if (!plan.ok) return plan;
     const result = await mongoCall(() =>
       this.runs.findOneAndUpdate(
         { _id: id, status: run.status, version: run.version },
-        { $set: set, $push: { history: entry }, $inc: { version: 1 } },
+        { $set: plan.set, $push: { history: plan.entry }, $inc: { version: 1 } },
         { returnDocument: "after" },
       ),
     );

@@ -9,9 +9,10 @@ import type { EventLog } from "../bus/event-log";
 import type { Job, JobQueue } from "../bus/job-queue";
 import { isOutage } from "../dependencies";
 import { EngineFailure, type DeployPhase, type EngineListener, type RunEngine } from "../engine/run-engine";
+import { LIFECYCLE, nextState, sourcesOf, type RunEvent } from "../runs/lifecycle";
 import { emitState } from "../runs/service";
 import type { RunState } from "../runs/states";
-import type { RunPatch, RunStore, StoredRun, TransitionOptions } from "../runs/store";
+import type { RunPatch, RunStore, StoredRun, TransitionOptions, TransitionResult } from "../runs/store";
 import {
   activeSpan,
   contextOf,
@@ -22,11 +23,14 @@ import {
   startSpan,
 } from "../tracing/spans";
 
+/** What a job reads and writes of the run store (MongoDB in service, in memory in unit tests). */
+export type JobStore = Pick<RunStore, "get" | "transition" | "patch" | "openEnv">;
+
 /** What a job needs from its worker. */
 export interface JobContext {
-  readonly store: RunStore;
-  readonly queue: JobQueue;
-  readonly events: EventLog;
+  readonly store: JobStore;
+  readonly queue: Pick<JobQueue, "touch" | "giveTo" | "handBack">;
+  readonly events: Pick<EventLog, "append">;
   readonly engine: RunEngine;
   readonly logger: Logger;
   /** This worker loop's consumer name: the holder written on the records it takes. */
@@ -47,6 +51,11 @@ export type JobOutcome = "done" | "skipped" | "handed-back" | "lost";
 const DEPLOYING: readonly RunState[] = ["CLONING", "BUILDING", "DEPLOYING"];
 /** Why a deploy was stopped: the owner, a lost claim, or the worker's shutdown. */
 type StopReason = "cancel" | "destroy" | "lost" | "shutdown";
+/**
+ * The event of each phase the engine reports. None for CLONING: the run entered it when it was taken
+ * or resumed, before the engine started.
+ */
+const PHASE_EVENTS: Partial<Record<DeployPhase, RunEvent>> = { BUILDING: "building", DEPLOYING: "deploying" };
 
 class Lost extends Error {}
 
@@ -93,8 +102,7 @@ function traceQueueWait(run: StoredRun, runTrace: ReturnType<typeof contextOf>):
 async function take(job: Job, run: StoredRun, ctx: JobContext, log: Logger): Promise<StoredRun | JobOutcome> {
   const me = ctx.consumer;
   if (job.action === "deploy" && run.status === "QUEUED") {
-    const moved = await ctx.store.transition(run._id, "CLONING", {
-      from: ["QUEUED"],
+    const moved = await apply(ctx, log, run, "taken", {
       holder: null,
       set: { holder: me, heartbeatAt: new Date() },
     });
@@ -128,24 +136,18 @@ async function take(job: Job, run: StoredRun, ctx: JobContext, log: Logger): Pro
   }
   const attempt = run.attempt + 1;
   if (attempt >= ctx.maxAttempts) {
-    const failed = await ctx.store.transition(run._id, "FAILED", {
+    const failed = await apply(ctx, log, run, "given-up", {
       holder: run.holder,
       reason: "worker interrupted too often",
-      set: {
-        holder: null,
-        attempt,
-        reason: `the run's worker stopped ${attempt} times (crash or shutdown); giving up`,
-      },
+      set: { attempt, reason: `the run's worker stopped ${attempt} times (crash or shutdown); giving up` },
     });
     if (failed.ok) await emitState(ctx.events, log, failed.run);
     return failed.ok ? "done" : "skipped";
   }
   const set: RunPatch = { holder: me, attempt, heartbeatAt: new Date() };
   const reason = `resumed after worker ${run.holder ?? "?"} stopped`;
-  const moved =
-    job.action === "deploy"
-      ? await ctx.store.transition(run._id, "CLONING", { holder: run.holder, reason, set })
-      : await ctx.store.transition(run._id, "DESTROYING", { holder: run.holder, reason, set });
+  // A deploy starts over at CLONING; a destroy goes on in DESTROYING.
+  const moved = await apply(ctx, log, run, "resumed", { holder: run.holder, reason, set });
   if (!moved.ok) return "skipped";
   await emitState(ctx.events, log, moved.run);
   return moved.run;
@@ -169,16 +171,21 @@ async function deploy(job: Job, run: StoredRun, ctx: JobContext, log: Logger): P
     else if (flags.cancelRequested) halt("cancel");
   });
 
+  // The state this job last wrote: the one the settling event starts from.
+  let status = run.status;
   let writes = Promise.resolve();
   const listener: EngineListener = {
     phase: (phase: DeployPhase) => {
       writes = writes.then(async () => {
-        if (why) return;
+        const event = PHASE_EVENTS[phase];
+        if (why || !event) return;
         const current = await ctx.store.get(run._id);
         if (current?.status === phase) return;
-        const moved = await write(ctx, () => ctx.store.transition(run._id, phase, { holder: ctx.consumer }));
-        if (!moved.ok) halt("lost");
-        else await emitState(ctx.events, log, moved.run);
+        if (!current) return halt("lost");
+        const moved = await write(ctx, () => apply(ctx, log, current, event, { holder: ctx.consumer }));
+        if (!moved.ok) return halt("lost");
+        status = moved.run.status;
+        await emitState(ctx.events, log, moved.run);
       });
     },
     output: (line: string) => {
@@ -215,10 +222,8 @@ async function deploy(job: Job, run: StoredRun, ctx: JobContext, log: Logger): P
   if (why === "shutdown" || (ctx.shutdown.aborted && failure)) return handBack(job, ctx);
 
   if (result && !failure) {
-    const ready = await settle(ctx, log, run._id, "READY", {
+    const ready = await settle(ctx, log, { _id: run._id, status }, "deploy-succeeded", {
       set: {
-        holder: null,
-        reason: null,
         commitSha: result.commitSha,
         namespace: result.namespace,
         previewUrls: { ...result.previewUrls },
@@ -228,22 +233,18 @@ async function deploy(job: Job, run: StoredRun, ctx: JobContext, log: Logger): P
         localUrls: {},
         images: { ...result.images },
         warnings: [...result.warnings],
-        heartbeatAt: null,
       },
     });
     // A delete that arrived as the deploy finished: the run is settled (nobody holds it), so take it again.
-    if (ready.destroyRequested) return destroyAfterDeploy(job, ctx, log, "deleted while deploying", null);
+    if (ready.destroyRequested) return destroyAfterDeploy(job, ctx, log, ready, null);
     return "done";
   }
   const latest = await write(ctx, () => ctx.store.get(run._id));
   if (latest?.destroyRequested || why === "destroy") {
-    return destroyAfterDeploy(job, ctx, log, "deleted while deploying", ctx.consumer);
+    return destroyAfterDeploy(job, ctx, log, { _id: run._id, status }, ctx.consumer);
   }
   if (why === "cancel" || latest?.cancelRequested) {
-    await settle(ctx, log, run._id, "CANCELLED", {
-      reason: "cancelled by the owner",
-      set: { holder: null, reason: "cancelled by the owner", heartbeatAt: null },
-    });
+    await settle(ctx, log, { _id: run._id, status }, "deploy-cancelled");
     return "done";
   }
   const reason =
@@ -251,23 +252,20 @@ async function deploy(job: Job, run: StoredRun, ctx: JobContext, log: Logger): P
       ? failure.reason
       : "the engine failed unexpectedly; see the server's log";
   log.warn({ err: failure instanceof Error ? failure.message : String(failure) }, "deploy failed");
-  await settle(ctx, log, run._id, "FAILED", { reason, set: { holder: null, reason, heartbeatAt: null } });
+  await settle(ctx, log, { _id: run._id, status }, "deploy-failed", { reason, set: { reason } });
   return "done";
 }
 
+/** Takes a run whose owner deleted it while it deployed (from `holder`) on to its destroy. */
 async function destroyAfterDeploy(
   job: Job,
   ctx: JobContext,
   log: Logger,
-  reason: string,
+  run: Pick<StoredRun, "_id" | "status">,
   holder: string | null,
 ): Promise<JobOutcome> {
   const moved = await write(ctx, () =>
-    ctx.store.transition(job.runId, "DESTROYING", {
-      holder,
-      reason,
-      set: { cancelRequested: false, holder: ctx.consumer },
-    }),
+    apply(ctx, log, run, "deploy-deleted", { holder, set: { holder: ctx.consumer } }),
   );
   if (!moved.ok) return "lost";
   await emitState(ctx.events, log, moved.run);
@@ -310,39 +308,62 @@ async function destroyRun(job: Job, run: StoredRun, ctx: JobContext, log: Logger
     const reason =
       err instanceof EngineFailure ? `destroy failed: ${err.reason}` : "destroy failed; see the server's log";
     log.warn({ err: (err as Error).message }, "destroy failed");
-    await settle(ctx, log, run._id, "FAILED", { reason, set: { holder: null, reason, heartbeatAt: null } });
+    await settle(ctx, log, run, "destroy-failed", { reason, set: { reason } });
     return "done";
   }
   watch.stop();
-  const to: RunState = run.expiring ? "EXPIRED" : "DESTROYED";
-  await settle(ctx, log, run._id, to, {
-    reason: run.expiring ? "ttl elapsed" : undefined,
-    set: {
-      holder: null,
-      previewUrls: {},
-      previewTargets: {},
-      localUrls: {},
-      heartbeatAt: null,
-      ...(run.expiring ? { reason: "ttl elapsed" } : {}),
-    },
-  });
+  await settle(ctx, log, run, run.expiring ? "destroy-expired" : "destroy-succeeded");
   return "done";
 }
 
-/** Writes a final transition as the holder; throws Lost when another worker holds the run now. */
+/** What a job adds to an event's own transition: the holder it expects, a reason, more fields. */
+type EventOptions = Pick<TransitionOptions, "holder" | "reason" | "set">;
+
+/**
+ * Applies `event` to a run last seen in `run.status`, as the lifecycle's table says: the state it
+ * leads to and the fields it stores, written as a compare-and-set that also checks the record is
+ * still in a state the event leads from. A move the table does not have is refused like the store
+ * refuses one, and logged with the table's reason.
+ */
+async function apply(
+  ctx: JobContext,
+  log: Logger,
+  run: Pick<StoredRun, "_id" | "status">,
+  event: RunEvent,
+  options: EventOptions,
+): Promise<TransitionResult> {
+  let to: RunState;
+  try {
+    to = nextState(run.status, event);
+  } catch (err) {
+    log.warn({ err: (err as Error).message }, "refused a transition the lifecycle does not have");
+    return { ok: false, why: "illegal" };
+  }
+  const rule = LIFECYCLE[event];
+  return ctx.store.transition(run._id, to, {
+    from: sourcesOf(event, to),
+    holder: options.holder,
+    reason: options.reason ?? rule.reason,
+    set: { ...rule.stores, ...options.set },
+  });
+}
+
+/** Writes a settling event as the holder; throws Lost when another worker holds the run now. */
 async function settle(
   ctx: JobContext,
   log: Logger,
-  id: string,
-  to: RunState,
-  options: Omit<TransitionOptions, "holder">,
+  run: Pick<StoredRun, "_id" | "status">,
+  event: RunEvent,
+  options: Omit<EventOptions, "holder"> = {},
 ): Promise<StoredRun> {
-  const moved = await write(ctx, () => ctx.store.transition(id, to, { ...options, holder: ctx.consumer }));
-  if (!moved.ok) throw new Lost(`could not write ${to}: ${moved.why}`);
+  const moved = await write(ctx, () => apply(ctx, log, run, event, { ...options, holder: ctx.consumer }));
+  if (!moved.ok) throw new Lost(`could not write ${event}: ${moved.why}`);
+  const to = moved.run.status;
+  const reason = options.reason ?? LIFECYCLE[event].reason;
   // The deploy's or destroy's span says how the run ended.
   const span = activeSpan();
   span?.setAttribute("reporunner.run.status", to);
-  if (span && to === "FAILED") failSpan(span, new Error(options.reason ?? "failed"), options.reason);
+  if (span && to === "FAILED") failSpan(span, new Error(reason ?? "failed"), reason);
   await emitState(ctx.events, log, moved.run);
   return moved.run;
 }

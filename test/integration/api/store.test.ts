@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { withLock } from "../../../automation/bus/locks";
 import type { RunRecord } from "../../../automation/runs/run";
 import { RunStore } from "../../../automation/runs/store";
+import { queuedRun } from "../../support/run-record";
 import { startFerretdb, startRedis, type TestService } from "../../support/services";
 
 let mongo: TestService;
@@ -36,34 +37,7 @@ afterAll(async () => {
 let n = 0;
 function record(overrides: Partial<RunRecord> = {}): RunRecord {
   const at = new Date(Date.now() + n++);
-  return {
-    _id: `store${String(n).padStart(5, "0")}`,
-    owner: "alice",
-    repoUrl: "https://git.example.test/o/r",
-    ref: null,
-    mode: "auto",
-    env: {},
-    ttlSeconds: 3600,
-    status: "QUEUED",
-    reason: null,
-    commitSha: null,
-    namespace: null,
-    previewUrls: {},
-    images: {},
-    warnings: [],
-    phases: {},
-    history: [{ from: null, to: "QUEUED", at }],
-    holder: null,
-    attempt: 0,
-    cancelRequested: false,
-    destroyRequested: false,
-    expiring: false,
-    enqueuedAt: null,
-    createdAt: at,
-    updatedAt: at,
-    expiresAt: new Date(at.getTime() + 3600_000),
-    ...overrides,
-  };
+  return queuedRun(`store${String(n).padStart(5, "0")}`, { enqueuedAt: null, ...overrides }, at);
 }
 
 describe("RunStore", () => {
