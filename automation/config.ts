@@ -5,6 +5,7 @@
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { z } from "zod";
+import { ENGINE_ENV, engineConfigFrom, type EngineConfig } from "./engine/engine-config";
 import { reporunnerHome } from "./local/home";
 import { decodeEnvKey, type EnvKeySource } from "./runs/env-seal";
 
@@ -19,8 +20,11 @@ const list = z.string().transform((s) =>
     .filter(Boolean),
 );
 
-/** Every variable the service reads, with its default. Documented in the README ("Configuration of the Run API"). */
-const envSchema = z.object({
+/**
+ * Every variable the service reads, with its default, and the engine's (`ENGINE_ENV`). Documented in
+ * the README ("Configuration of the Run API").
+ */
+const envSchema = ENGINE_ENV.extend({
   REPORUNNER_HOST: z.string().min(1).default("127.0.0.1"),
   // Not 8080, the port apps publish most: a run's preview keeps its own number on localhost.
   REPORUNNER_PORT: int(0, 65535).default(7380),
@@ -44,7 +48,6 @@ const envSchema = z.object({
   REPORUNNER_EVENTS_MAXLEN: int(10, 1_000_000).default(2000),
   REPORUNNER_SSE_HEARTBEAT_MS: int(100, 300_000).default(15_000),
   REPORUNNER_ENGINE_MODULE: z.string().min(1).default("./engine/pulumi-run-engine"),
-  REPORUNNER_KUBECONFIG: z.string().optional(),
   REPORUNNER_LOCAL_PREVIEWS: bool.default(true),
   REPORUNNER_ENV_KEY: z
     .string()
@@ -115,6 +118,8 @@ export interface Config {
    * every API and worker process of one instance. Read, or created in the file, at start-up.
    */
   readonly envKey: EnvKeySource;
+  /** The default engine's settings (`engine/engine-config.ts`); another engine module may ignore them. */
+  readonly engine: EngineConfig;
 }
 
 /** Thrown when the environment is invalid; the message names every wrong variable. */
@@ -147,7 +152,10 @@ export function parseTokenTable(text: string, where: string, into = new Map<stri
   return into;
 }
 
-/** Reads and validates the configuration from `env` (default: `process.env`). */
+/**
+ * Reads and validates the configuration from `env` (default: `process.env`): the one place the
+ * service and its engine read their environment. `start()` takes the result, or calls this itself.
+ */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const parsed = envSchema.safeParse(env);
   if (!parsed.success) {
@@ -169,6 +177,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
   if (e.REPORUNNER_DEFAULT_TTL_SECONDS > e.REPORUNNER_MAX_TTL_SECONDS) {
     throw new ConfigError("REPORUNNER_DEFAULT_TTL_SECONDS: must not exceed REPORUNNER_MAX_TTL_SECONDS");
+  }
+  let engine: EngineConfig;
+  try {
+    engine = engineConfigFrom(e, env);
+  } catch (err) {
+    throw new ConfigError((err as Error).message);
   }
   return {
     host: e.REPORUNNER_HOST,
@@ -205,5 +219,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       value: e.REPORUNNER_ENV_KEY,
       file: e.REPORUNNER_ENV_KEY_FILE ?? path.join(reporunnerHome(env), "env-key"),
     },
+    engine,
   };
 }

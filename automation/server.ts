@@ -30,6 +30,10 @@ import { KubectlLogs, type WorkloadLogs } from "./runs/workload-logs";
 
 /** What `start` may be given instead of building it from the environment. */
 export interface StartOptions {
+  /**
+   * The configuration, already read (`loadConfig(env)`): the server and its engine read nothing else.
+   * Unset: `start` reads it from `process.env`.
+   */
   readonly config?: Config;
   readonly engine?: RunEngine;
   readonly logs?: WorkloadLogs;

@@ -5,13 +5,14 @@
  * (`pulumi-cli.ts`) and need none of them. The engine's warm program host starts with it, so on the
  * first run it loads the program while the source is cloned (`createRunEngine`).
  *
- * The engine's settings are still read at start, so a wrong one stops the start-up with its reason.
+ * The engine's settings are read with the configuration and checked here, at start, so a wrong one
+ * (an unreadable kubeconfig, a backend setting) stops the start-up with its reason.
  * Hybrid mode loads the engine at start: its pull-secret refresher must keep the live runs' pull
  * Secrets valid whether or not this process deploys again.
  */
 import type { Logger } from "pino";
 import type { Config } from "../config";
-import { engineOptionsFromEnv, programHostCount } from "./engine-config";
+import { engineOptions as engineOptionsOf } from "./engine-config";
 import { listRunStackIds, pulumiWhoAmI, type PulumiCliOptions } from "./pulumi-cli";
 import type { DeployRequest, DeployResult, EngineListener, RunEngine } from "./run-engine";
 import { workspaceBackend } from "./workspace-backend";
@@ -70,13 +71,10 @@ export class DeferredRunEngine implements RunEngine {
 }
 
 /** The factory `automation/engine-loader.ts` calls for the default engine. */
-export async function createRunEngine(
-  options: { config?: Config; logger?: Logger } = {},
-): Promise<RunEngine> {
+export async function createRunEngine(options: { config: Config; logger?: Logger }): Promise<RunEngine> {
   // Fail now, not on the first run: the same checks the engine makes when it loads.
-  const engineOptions = engineOptionsFromEnv(process.env);
+  const engineOptions = engineOptionsOf(options.config.engine);
   workspaceBackend(engineOptions.pulumiEnv);
-  programHostCount(process.env, options.config?.workers ?? 1);
   const deferred = new DeferredRunEngine(engineOptions, async () =>
     (await import("./pulumi-run-engine")).createRunEngine(options),
   );

@@ -13,10 +13,11 @@ import type { WorkspaceBackend } from "./workspace-backend";
 export const OWN_PROJECT_DIR = path.resolve(__dirname, "..", "..");
 
 /**
- * The engine's settings, from the environment, checked once at start-up. Names and defaults are in
- * the README ("Configuration of the Run API").
+ * The engine's variables, read with the rest of the configuration (`loadConfig` in `config.ts`), so
+ * one wrong value of either stops the start with every wrong variable named. Names and defaults are
+ * in the README ("Configuration of the Run API").
  */
-const engineEnv = z.object({
+export const ENGINE_ENV = z.object({
   REPORUNNER_PROJECT_DIR: z.string().default(OWN_PROJECT_DIR),
   REPORUNNER_SOURCES_DIR: z
     .string()
@@ -44,6 +45,29 @@ const engineEnv = z.object({
   /** AWS profile for ECR tokens (default: the SDK's default chain). */
   REPORUNNER_AWS_PROFILE: z.string().min(1).optional(),
 });
+
+/** The engine's settings as read at start-up (`Config.engine`); nothing is opened or connected yet. */
+export interface EngineConfig {
+  readonly projectDir: string;
+  readonly sourcesDir: string;
+  /** The kubeconfig runs deploy with: `REPORUNNER_KUBECONFIG`, else `$KUBECONFIG`, else `~/.kube/config`. */
+  readonly kubeconfigPath: string;
+  readonly kubeContext?: string;
+  readonly imageLoader: ImageLoader;
+  readonly previewHost: string;
+  readonly previewBaseUrl?: string;
+  readonly previewTimeoutMs: number;
+  /** Warm program hosts; unset: one per worker. */
+  readonly programHosts?: number;
+  /** Hybrid mode: ECR tokens for the `registry:` images are pushed to (region and profile unset: the SDK's). */
+  readonly ecr?: { readonly region?: string; readonly profile?: string };
+  /**
+   * The environment as it was read: what the engine's child processes (the Pulumi CLI and its hosts,
+   * git) pick their variables from (`cliEnvironment`, `checkoutSource`), and where the backend
+   * settings are (`workspaceBackend`). It holds every variable, secrets too: never log it.
+   */
+  readonly environment: Readonly<Record<string, string>>;
+}
 
 function imageLoader(spec: string): ImageLoader {
   const [method, ...rest] = spec.split(":");
@@ -85,58 +109,73 @@ export function cliEnvironment(
   return picked;
 }
 
-/** How many program hosts the engine keeps: `REPORUNNER_PROGRAM_HOSTS`, else one per worker. */
-export function programHostCount(env: NodeJS.ProcessEnv, workers: number): number {
-  const parsed = engineEnv.shape.REPORUNNER_PROGRAM_HOSTS.safeParse(env.REPORUNNER_PROGRAM_HOSTS);
-  if (!parsed.success) throw new Error(`REPORUNNER_PROGRAM_HOSTS: ${parsed.error.issues[0]?.message}`);
-  return parsed.data ?? Math.max(1, workers);
+/** The engine's settings from `ENGINE_ENV`'s values; the error of a wrong combination names the variables. */
+export function engineConfigFrom(values: z.infer<typeof ENGINE_ENV>, env: NodeJS.ProcessEnv): EngineConfig {
+  const loader = imageLoader(values.REPORUNNER_IMAGE_LOAD);
+  const ecr = values.REPORUNNER_REGISTRY_CREDENTIALS === "ecr";
+  if (ecr && loader.method !== "registry") {
+    throw new Error("REPORUNNER_REGISTRY_CREDENTIALS=ecr needs REPORUNNER_IMAGE_LOAD=registry:<ECR host>");
+  }
+  return {
+    projectDir: values.REPORUNNER_PROJECT_DIR,
+    sourcesDir: values.REPORUNNER_SOURCES_DIR,
+    kubeconfigPath: values.REPORUNNER_KUBECONFIG ?? defaultKubeconfigPath(env),
+    kubeContext: values.REPORUNNER_KUBE_CONTEXT,
+    imageLoader: loader,
+    previewHost: values.REPORUNNER_PREVIEW_HOST,
+    previewBaseUrl: values.REPORUNNER_PREVIEW_BASE_URL,
+    previewTimeoutMs: values.REPORUNNER_PREVIEW_TIMEOUT_MS,
+    programHosts: values.REPORUNNER_PROGRAM_HOSTS,
+    ecr: ecr ? { region: values.REPORUNNER_ECR_REGION, profile: values.REPORUNNER_AWS_PROFILE } : undefined,
+    environment: Object.fromEntries(
+      Object.entries(env).filter((entry): entry is [string, string] => entry[1] !== undefined),
+    ),
+  };
 }
 
-/** The engine's options from an environment; errors name the variable. */
+/** How many program hosts the engine keeps: `REPORUNNER_PROGRAM_HOSTS`, else one per worker. */
+export function programHostCount(engine: EngineConfig, workers: number): number {
+  return engine.programHosts ?? Math.max(1, workers);
+}
+
+/** The engine's options: reads the kubeconfig file and, in hybrid mode, sets up ECR tokens. */
+export function engineOptions(engine: EngineConfig): PulumiRunEngineOptions {
+  let kubeconfig: string;
+  try {
+    kubeconfig = fs.readFileSync(engine.kubeconfigPath, "utf8");
+  } catch (error) {
+    throw new Error(
+      `REPORUNNER_KUBECONFIG: cannot read ${engine.kubeconfigPath}: ${(error as Error).message}`,
+      { cause: error },
+    );
+  }
+  const loader = engine.imageLoader;
+  return {
+    projectDir: engine.projectDir,
+    sourcesDir: engine.sourcesDir,
+    target: {
+      kubeconfig,
+      kubeContext: engine.kubeContext,
+      imageLoader: loader,
+      previewHost: engine.previewHost,
+      previewBaseUrl: engine.previewBaseUrl,
+      registryCredentials:
+        engine.ecr && loader.method === "registry"
+          ? ecrCredentials({ ...engine.ecr, server: loader.registry.split("/")[0] })
+          : undefined,
+    },
+    // The engine picks the CLI's variables from this (`cliEnvironment`) and reads its backend settings.
+    pulumiEnv: engine.environment,
+    previewTimeoutMs: engine.previewTimeoutMs,
+  };
+}
+
+/** The engine's options straight from an environment (tests of the settings); errors name the variable. */
 export function engineOptionsFromEnv(env: NodeJS.ProcessEnv): PulumiRunEngineOptions {
-  const parsed = engineEnv.safeParse(env);
+  const parsed = ENGINE_ENV.safeParse(env);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`);
     throw new Error(`invalid engine configuration: ${problems.join("; ")}`);
   }
-  const e = parsed.data;
-  const kubeconfigPath = e.REPORUNNER_KUBECONFIG ?? defaultKubeconfigPath(env);
-  let kubeconfig: string;
-  try {
-    kubeconfig = fs.readFileSync(kubeconfigPath, "utf8");
-  } catch (error) {
-    throw new Error(`REPORUNNER_KUBECONFIG: cannot read ${kubeconfigPath}: ${(error as Error).message}`, {
-      cause: error,
-    });
-  }
-  const loader = imageLoader(e.REPORUNNER_IMAGE_LOAD);
-  if (e.REPORUNNER_REGISTRY_CREDENTIALS === "ecr" && loader.method !== "registry") {
-    throw new Error(
-      "invalid engine configuration: REPORUNNER_REGISTRY_CREDENTIALS=ecr needs REPORUNNER_IMAGE_LOAD=registry:<ECR host>",
-    );
-  }
-  return {
-    projectDir: e.REPORUNNER_PROJECT_DIR,
-    sourcesDir: e.REPORUNNER_SOURCES_DIR,
-    target: {
-      kubeconfig,
-      kubeContext: e.REPORUNNER_KUBE_CONTEXT,
-      imageLoader: loader,
-      previewHost: e.REPORUNNER_PREVIEW_HOST,
-      previewBaseUrl: e.REPORUNNER_PREVIEW_BASE_URL,
-      registryCredentials:
-        e.REPORUNNER_REGISTRY_CREDENTIALS === "ecr" && loader.method === "registry"
-          ? ecrCredentials({
-              region: e.REPORUNNER_ECR_REGION,
-              profile: e.REPORUNNER_AWS_PROFILE,
-              server: loader.registry.split("/")[0],
-            })
-          : undefined,
-    },
-    // The engine picks the CLI's variables from this (`cliEnvironment`) and reads its backend settings.
-    pulumiEnv: Object.fromEntries(
-      Object.entries(env).filter((entry): entry is [string, string] => entry[1] !== undefined),
-    ),
-    previewTimeoutMs: e.REPORUNNER_PREVIEW_TIMEOUT_MS,
-  };
+  return engineOptions(engineConfigFrom(parsed.data, env));
 }

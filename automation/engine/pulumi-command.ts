@@ -35,6 +35,7 @@ export async function pulumiCommandWithOwnEnvironment(): Promise<PulumiCommand> 
       // What the SDK does for an absolute CLI: its own folder first, for the plugins bundled with it.
       env.PATH = [path.dirname(cli.command), env.PATH ?? ""].filter(Boolean).join(path.delimiter);
     }
+    // Not configuration: this process's live environment is what the SDK's spawn would inherit.
     return run.call(
       envCommand,
       [...unsetArguments(process.env, env), "--", cli.command, ...args],

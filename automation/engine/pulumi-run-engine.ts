@@ -23,7 +23,12 @@ import {
   type EngineListener,
   type RunEngine,
 } from "./run-engine";
-import { cliEnvironment, engineOptionsFromEnv, OWN_PROJECT_DIR, programHostCount } from "./engine-config";
+import {
+  cliEnvironment,
+  engineOptions as engineOptionsOf,
+  OWN_PROJECT_DIR,
+  programHostCount,
+} from "./engine-config";
 import { pulumiCommandWithOwnEnvironment } from "./pulumi-command";
 import type { Config } from "../config";
 import type { UrlPolicyOptions } from "../runs/url-policy";
@@ -135,6 +140,7 @@ export class PulumiRunEngine implements RunEngine {
           dir: sourceDir,
           token: request.token,
           urlPolicy: this.options.urlPolicy,
+          environment: this.options.pulumiEnv,
           onProgress: (line) => listener.output(line),
         });
         span.setAttribute("vcs.ref.head.revision", checkout.commitSha);
@@ -444,12 +450,13 @@ export function programHostsFor(
 }
 
 /**
- * The factory `automation/engine-loader.ts` calls: the Pulumi engine configured from the environment.
+ * The factory `automation/engine-loader.ts` calls: the Pulumi engine as the configuration says.
  * In hybrid mode (registry credentials from ECR) it also starts this process's pull secret refresher,
  * which keeps the pull Secrets of all live runs valid while the process runs.
  */
-export function createRunEngine(options: { config?: Config; logger?: Logger } = {}): RunEngine {
-  const engineOptions = { ...engineOptionsFromEnv(process.env), urlPolicy: options.config?.urlPolicy };
+export function createRunEngine(options: { config: Config; logger?: Logger }): RunEngine {
+  const { config } = options;
+  const engineOptions = { ...engineOptionsOf(config.engine), urlPolicy: config.urlPolicy };
   const { target } = engineOptions;
   if (target.registryCredentials) {
     const log = options.logger?.child({ component: "pull-secret-refresher" });
@@ -464,7 +471,7 @@ export function createRunEngine(options: { config?: Config; logger?: Logger } = 
       },
     }).start();
   }
-  const hosts = programHostCount(process.env, options.config?.workers ?? 1);
+  const hosts = programHostCount(config.engine, config.workers);
   const hostLog = options.logger?.child({ component: "program-host" });
   // The hosts run this checkout's run program: another project folder gets language hosts of its own.
   const ownProject = path.resolve(engineOptions.projectDir) === OWN_PROJECT_DIR;

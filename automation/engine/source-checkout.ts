@@ -32,6 +32,11 @@ export interface CheckoutRequest {
   readonly urlPolicy?: UrlPolicyOptions;
   /** The resolver of that check (default: the system's). */
   readonly resolver?: Resolver;
+  /**
+   * Where git's few inherited variables (PATH, HOME, LANG, SSL_CERT_FILE, proxies) come from: the
+   * engine's configured environment (`EngineConfig.environment`), not whatever this process has now.
+   */
+  readonly environment: Readonly<Record<string, string | undefined>>;
 }
 
 /** Why a checkout failed, in words fit for a user. */
@@ -69,7 +74,7 @@ export async function checkoutSource(
   const passed = ["PATH", "HOME", "LANG", "SSL_CERT_FILE"];
   if (!pinned) passed.push("HTTPS_PROXY", "HTTP_PROXY", "NO_PROXY");
   for (const key of passed) {
-    const value = process.env[key];
+    const value = request.environment[key];
     if (value !== undefined) env[key] = value;
   }
   // Settings for every git process of the checkout (submodules too), through the environment.

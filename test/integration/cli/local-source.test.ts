@@ -32,7 +32,12 @@ class CheckoutEngine extends FakeEngine {
     signal?: AbortSignal,
   ): Promise<DeployResult> {
     const dir = mkdtempSync(join(tmpdir(), "reporunner-engine-"));
-    const { commitSha } = await checkoutSource({ repoUrl: request.repoUrl, ref: request.ref, dir });
+    const { commitSha } = await checkoutSource({
+      environment: process.env,
+      repoUrl: request.repoUrl,
+      ref: request.ref,
+      dir,
+    });
     const read = (file: string) => {
       try {
         return readFileSync(join(dir, file), "utf8");

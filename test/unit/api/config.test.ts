@@ -3,7 +3,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { hashToken } from "../../../automation/api/auth";
-import { loadConfig } from "../../../automation/config";
+import { ConfigError, loadConfig } from "../../../automation/config";
+import { cliEnvironment, engineOptions } from "../../../automation/engine/engine-config";
+import { workspaceBackend } from "../../../automation/engine/workspace-backend";
 
 describe("loadConfig", () => {
   it("defaults to 127.0.0.1:7380 (not 8080, which apps publish most), https only, no private targets, no local sources", () => {
@@ -53,5 +55,88 @@ describe("loadConfig", () => {
     });
     expect(c.urlPolicy.allowedHosts).toEqual(["github.com", ".example.org"]);
     expect(c.urlPolicy.allowHttp).toBe(true);
+  });
+});
+
+describe("the engine's settings, read with the configuration", () => {
+  it("are part of the one configuration object, from the environment it was given", () => {
+    const c = loadConfig({
+      REPORUNNER_KUBECONFIG: "/etc/reporunner/kubeconfig",
+      REPORUNNER_IMAGE_LOAD: "registry:127.0.0.1:5000",
+      REPORUNNER_PREVIEW_BASE_URL: "http://localhost:30080",
+      REPORUNNER_PROGRAM_HOSTS: "0",
+      PATH: "/opt/tools/bin",
+    });
+    expect(c.engine).toMatchObject({
+      kubeconfigPath: "/etc/reporunner/kubeconfig",
+      imageLoader: { method: "registry", registry: "127.0.0.1:5000" },
+      previewBaseUrl: "http://localhost:30080",
+      previewTimeoutMs: 60_000,
+      programHosts: 0,
+      environment: { PATH: "/opt/tools/bin", REPORUNNER_PROGRAM_HOSTS: "0" },
+    });
+    expect(c.kubeconfig).toBe("/etc/reporunner/kubeconfig");
+    // Without REPORUNNER_KUBECONFIG: the KUBECONFIG of that environment, not of this process.
+    expect(loadConfig({ KUBECONFIG: "/a/config:/b/config" }).engine.kubeconfigPath).toBe("/a/config");
+  });
+
+  it("names every wrong variable, the service's and the engine's, in one error", () => {
+    let error: unknown;
+    try {
+      loadConfig({
+        REPORUNNER_PORT: "http",
+        REPORUNNER_IMAGE_LOAD: "docker",
+        REPORUNNER_PREVIEW_TIMEOUT_MS: "soon",
+        REPORUNNER_PROGRAM_HOSTS: "-1",
+      });
+    } catch (err) {
+      error = err;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const message = (error as Error).message;
+    for (const name of [
+      "REPORUNNER_PORT",
+      "REPORUNNER_IMAGE_LOAD: must be kind:<cluster>",
+      "REPORUNNER_PREVIEW_TIMEOUT_MS",
+      "REPORUNNER_PROGRAM_HOSTS",
+    ])
+      expect(message).toContain(name);
+  });
+
+  it("refuses ECR credentials without a registry to push to, naming both variables", () => {
+    expect(() => loadConfig({ REPORUNNER_REGISTRY_CREDENTIALS: "ecr" })).toThrow(
+      new ConfigError("REPORUNNER_REGISTRY_CREDENTIALS=ecr needs REPORUNNER_IMAGE_LOAD=registry:<ECR host>"),
+    );
+  });
+
+  it("are all the engine reads: a variable set in this process after loading changes nothing", () => {
+    const dir = mkdtempSync(join(tmpdir(), "cfg-"));
+    const kubeconfig = join(dir, "kubeconfig");
+    writeFileSync(kubeconfig, "apiVersion: v1\nkind: Config\n");
+    const c = loadConfig({
+      REPORUNNER_KUBECONFIG: kubeconfig,
+      REPORUNNER_IMAGE_LOAD: "k3d:rr",
+      PATH: "/opt/tools/bin",
+      PULUMI_BACKEND_URL: `file://${dir}`,
+    });
+    const saved = { ...process.env };
+    try {
+      Object.assign(process.env, { REPORUNNER_IMAGE_LOAD: "none", PULUMI_BACKEND_URL: "file:///elsewhere" });
+      const options = engineOptions(c.engine);
+      expect(options.target.imageLoader).toEqual({ method: "k3d-import", clusterName: "rr" });
+      const cli = cliEnvironment(options.pulumiEnv, workspaceBackend(options.pulumiEnv));
+      expect(cli).toMatchObject({ PATH: "/opt/tools/bin", PULUMI_BACKEND_URL: `file://${dir}` });
+    } finally {
+      for (const name of Object.keys(process.env)) if (!(name in saved)) delete process.env[name];
+      Object.assign(process.env, saved);
+    }
+  });
+
+  it("make the default engine, which names the kubeconfig variable when it cannot read the file", async () => {
+    const { createRunEngine } = await import("../../../automation/engine/deferred-engine");
+    const config = loadConfig({ REPORUNNER_KUBECONFIG: "/nonexistent/kubeconfig" });
+    await expect(createRunEngine({ config })).rejects.toThrow(
+      /^REPORUNNER_KUBECONFIG: cannot read \/nonexistent\/kubeconfig/,
+    );
   });
 });

@@ -11,7 +11,11 @@ import { tmpdir } from "node:os";
 import { basename, dirname, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import pino from "pino";
-import { CheckoutError, checkoutSource } from "../../../automation/engine/source-checkout";
+import {
+  CheckoutError,
+  checkoutSource,
+  type CheckoutRequest,
+} from "../../../automation/engine/source-checkout";
 import { RunService, type RunServiceDeps } from "../../../automation/runs/service";
 import type { StoredRun } from "../../../automation/runs/store";
 import { checkRepoUrl, type Resolver, type UrlPolicyOptions } from "../../../automation/runs/url-policy";
@@ -39,9 +43,9 @@ function newCheckoutDir(): string {
 }
 
 /** The error a checkout fails with, or undefined when it succeeded. */
-async function checkoutFailure(request: Parameters<typeof checkoutSource>[0]): Promise<Error | undefined> {
+async function checkoutFailure(request: Omit<CheckoutRequest, "environment">): Promise<Error | undefined> {
   try {
-    await checkoutSource(request);
+    await checkoutSource({ ...request, environment: process.env });
   } catch (err) {
     return err as Error;
   }
@@ -108,6 +112,7 @@ describe("the clone of a checked URL", () => {
     otherHits.length = 0;
 
     const { commitSha } = await checkoutSource({
+      environment: process.env,
       repoUrl: url,
       dir: newCheckoutDir(),
       urlPolicy: lab,

@@ -21,7 +21,7 @@ function userState(dir: string) {
 /** Checks out `ref` of `repoUrl` the way the engine does, into a new directory. */
 async function engineCheckout(repoUrl: string, ref: string) {
   const dir = mkdtempSync(join(tmpdir(), "reporunner-checkout-"));
-  const { commitSha } = await checkoutSource({ repoUrl, ref, dir });
+  const { commitSha } = await checkoutSource({ environment: process.env, repoUrl, ref, dir });
   const read = (file: string) => {
     try {
       return readFileSync(join(dir, file), "utf8");
