@@ -30,6 +30,12 @@ const clusterConfig = z
     previewPort: z.number().int().min(30000).max(32767).default(30080),
     jaegerPort: z.number().int().min(30000).max(32767).default(30082),
     extraPorts: z.array(portMapping).default([]),
+    /** kind/k3d: environment for the CLI (DOCKER_HOST, …); its PATH goes before the inherited one. */
+    cliEnvironment: z
+      .record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "an environment variable name"), z.string())
+      .optional(),
+    /** kind/k3d: local Docker images copied into every node before anything is deployed. */
+    preloadImages: z.array(z.string().min(1)).default([]),
     /** existing: the kubeconfig file (default `$KUBECONFIG`, then `~/.kube/config`). */
     kubeconfig: z.string().min(1).optional(),
     /** existing: the context to use (default: the kubeconfig's current context). */

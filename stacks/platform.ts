@@ -25,6 +25,8 @@ export function platform(config: PlatformConfig) {
     previewPort: c.previewPort,
     jaegerPort: c.jaegerPort,
     extraPorts: c.extraPorts,
+    cliEnvironment: c.cliEnvironment,
+    preloadImages: c.preloadImages,
     kubeconfigPath: c.kubeconfig,
     context: c.context,
     imageLoad: c.imageLoad,

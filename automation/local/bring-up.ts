@@ -17,6 +17,7 @@ import type { Progress } from "./progress";
 import { ensureBuiltinCluster } from "./builtin-cluster";
 import { platformConfig } from "./platform-config";
 import { kindDataServices } from "./kind-data-services";
+import { prepareKindHere } from "./kind-here";
 import { platformTelemetry, telemetryEnvironment } from "./platform-telemetry";
 import { buildDashboard, dashboardStale } from "../../dashboard/build";
 
@@ -52,18 +53,25 @@ export async function bringUp(options: BringUpOptions): Promise<BroughtUp> {
   readOrCreateSecret(files.passphrase, () => randomBytes(32).toString("base64url"));
   const token = readOrCreateSecret(files.token, () => randomBytes(32).toString("base64url"));
 
-  const provider = chooseCluster(options.cluster, options.probe);
+  const choice = chooseCluster(options.cluster, options.probe);
+  const provider = choice.provider;
+  const kindHere = choice.provider === "kind" && choice.kind === "here";
   progress.step(
-    provider === "kind"
-      ? "cluster: kind (created by the platform stack in the next step)"
-      : "cluster: the built-in cluster (builtin-cluster/, built or reused from the cache)",
+    provider === "builtin"
+      ? "cluster: the built-in cluster (builtin-cluster/, built or reused from the cache)"
+      : kindHere
+        ? "cluster: kind, as built here (the test environment's Docker engine, a node image made here)"
+        : "cluster: kind (created by the platform stack in the next step)",
   );
+  // kind as built here runs on the test environment's Docker engine and Pulumi.
   const builtin =
-    provider === "builtin" ? await ensureBuiltinCluster(PROJECT_DIR, progress.detail) : undefined;
-  // The tools the test environment built (pulumi, kubectl, its Docker engine) come first on PATH.
+    provider === "builtin" || kindHere ? await ensureBuiltinCluster(PROJECT_DIR, progress.detail) : undefined;
+  const here = kindHere ? await prepareKindHere(PROJECT_DIR, builtin!.env, progress.detail) : undefined;
+  // The tools the test environment built (pulumi, kubectl, its Docker engine) come first on PATH; with
+  // kind as built here, kind and its docker wrapper before them, for every run's `kind load`.
   const tools: Record<string, string> = builtin
     ? {
-        PATH: joinPath(builtin.env.PATH ?? "", process.env.PATH ?? ""),
+        PATH: joinPath(...(here?.toolFolders ?? []), builtin.env.PATH ?? "", process.env.PATH ?? ""),
         DOCKER_HOST: builtin.env.DOCKER_HOST ?? "",
         DOCKER_BUILDKIT: builtin.env.DOCKER_BUILDKIT ?? "",
         PULUMI_AUTOMATION_API_SKIP_VERSION_CHECK: "true",
@@ -80,7 +88,7 @@ export async function bringUp(options: BringUpOptions): Promise<BroughtUp> {
   const stack = await platformStack({ home, projectDir: PROJECT_DIR, pulumiEnv: withProcessEnv(pulumiEnv) });
   const outputs = (await upPlatform(
     stack,
-    platformConfig(provider, builtin?.env),
+    platformConfig(provider === "builtin" ? { provider, env: builtin!.env } : { provider, here }),
     progress.detail,
   )) as Record<string, unknown> &
     PlatformOutputs & { kubeconfig: string; context?: string; infraNamespace: string; jaegerUiUrl?: string };
@@ -93,14 +101,14 @@ export async function bringUp(options: BringUpOptions): Promise<BroughtUp> {
   }
   let kubeconfigPath: string;
   let data: { mongodbUrl: string; redisUrl: string; release: () => Promise<void> };
-  if (builtin) {
-    kubeconfigPath = builtin.env.KUBECONFIG!;
+  if (provider === "builtin") {
+    kubeconfigPath = builtin!.env.KUBECONFIG!;
     // The test environment's own Redis and MongoDB-compatible FerretDB; database 1 and `reporunner`
     // are this instance's, and `down` empties them.
     data = {
       mongodbUrl:
-        process.env.REPORUNNER_MONGODB_URL ?? `${builtin.env.MONGODB_URL!.replace(/\/?$/, "/")}reporunner`,
-      redisUrl: process.env.REPORUNNER_REDIS_URL ?? `${builtin.env.REDIS_URL}/1`,
+        process.env.REPORUNNER_MONGODB_URL ?? `${builtin!.env.MONGODB_URL!.replace(/\/?$/, "/")}reporunner`,
+      redisUrl: process.env.REPORUNNER_REDIS_URL ?? `${builtin!.env.REDIS_URL}/1`,
       release: async () => undefined,
     };
   } else {
@@ -117,7 +125,7 @@ export async function bringUp(options: BringUpOptions): Promise<BroughtUp> {
     mongodbUrl: data.mongodbUrl,
     redisUrl: data.redisUrl,
     kubeconfigPath,
-    kubeContext: builtin?.env.KUBE_CONTEXT ?? outputs.context,
+    kubeContext: provider === "builtin" ? builtin!.env.KUBE_CONTEXT : outputs.context,
     platform: outputs,
     pulumiEnv,
     port,
@@ -138,8 +146,13 @@ export async function bringUp(options: BringUpOptions): Promise<BroughtUp> {
         provider === "kind" ||
         (builtin?.startedByUp ?? false) ||
         (readInstance(home)?.cluster.createdByUp ?? false),
+      // kind as built here: the test environment `up` started for its Docker engine is `down`'s to stop.
+      testEnvironmentStartedByUp:
+        kindHere &&
+        ((builtin?.startedByUp ?? false) ||
+          (readInstance(home)?.cluster.testEnvironmentStartedByUp ?? false)),
       kubeconfig: kubeconfigPath,
-      context: builtin?.env.KUBE_CONTEXT ?? outputs.context,
+      context: provider === "builtin" ? builtin!.env.KUBE_CONTEXT : outputs.context,
     },
     previewBaseUrl: outputs.previewBaseUrl,
     apiEnv,

@@ -40,6 +40,8 @@ export interface InstanceRecord {
     readonly provider: "kind" | "builtin" | "existing";
     /** `up` created it (kind cluster, or test environment started by `up`): `down` removes it. */
     readonly createdByUp: boolean;
+    /** kind as built here: `up` started the test environment for its Docker engine, so `down` stops it. */
+    readonly testEnvironmentStartedByUp?: boolean;
     readonly kubeconfig?: string;
     readonly context?: string;
   };

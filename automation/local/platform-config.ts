@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import type { ConfigMap } from "@pulumi/pulumi/automation";
+import type { KindHere } from "./kind-here";
 
 /** A version the built-in cluster builds, from `builtin-cluster/versions.env` (without its `v`). */
 export function builtinVersion(name: string): string {
@@ -27,18 +28,47 @@ export function standinImages() {
   };
 }
 
+/** Services' images as the platform config's `services` key. */
+function servicesOn(images: Readonly<Record<string, string>>): ConfigMap[string] {
+  return {
+    value: JSON.stringify(
+      Object.fromEntries(Object.entries(images).map(([service, image]) => [service, { image }])),
+    ),
+  };
+}
+
+/** The cluster `up` chose, as far as the platform stack's settings depend on it. */
+export type PlatformTarget =
+  | { readonly provider: "kind"; readonly here?: KindHere }
+  | { readonly provider: "builtin"; readonly env: Readonly<Record<string, string>> };
+
 /**
- * The `dev` platform stack's settings for the cluster `up` chose. kind: the defaults (every service,
- * kind cluster `reporunner`). The test environment: its cluster as `existing`, images loaded into its
- * containerd, and only the services that have a stand-in image, because that machine cannot pull
- * images; the Run API uses the environment's own Redis and FerretDB, not the platform's.
+ * The `dev` platform stack's settings for the cluster `up` chose.
+ * - kind: the defaults (every service, kind cluster `reporunner`); on a machine like this one
+ *   (`kind-here.ts`) also the node image made here, kind's environment, and every service on its
+ *   stand-in image, preloaded into the nodes.
+ * - The test environment: its cluster as `existing`, images loaded into its containerd, every
+ *   service on its stand-in image; the Run API uses the environment's own Redis and FerretDB.
  */
-export function platformConfig(
-  provider: "kind" | "builtin",
-  builtin?: Readonly<Record<string, string>>,
-): ConfigMap {
+export function platformConfig(target: PlatformTarget): ConfigMap {
   const config: ConfigMap = { "reporunner:stack": { value: "platform" } };
-  if (provider === "kind" || !builtin) return config;
+  if (target.provider === "kind") {
+    const here = target.here;
+    if (!here) return config;
+    return {
+      ...config,
+      "reporunner:cluster": {
+        value: JSON.stringify({
+          provider: "kind",
+          nodeImage: here.nodeImage,
+          cliEnvironment: here.cliEnvironment,
+          preloadImages: Object.values(here.serviceImages),
+        }),
+      },
+      "reporunner:services": servicesOn(here.serviceImages),
+    };
+  }
+  const builtin = target.env;
   return {
     ...config,
     "reporunner:cluster": {
@@ -50,10 +80,6 @@ export function platformConfig(
         containerdAddress: builtin.CONTAINERD_ADDRESS,
       }),
     },
-    "reporunner:services": {
-      value: JSON.stringify(
-        Object.fromEntries(Object.entries(standinImages()).map(([service, image]) => [service, { image }])),
-      ),
-    },
+    "reporunner:services": servicesOn(standinImages()),
   };
 }

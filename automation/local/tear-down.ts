@@ -50,6 +50,7 @@ export async function tearDown(options: { home: string; progress: Progress }): P
     progress.detail("the test environment was running before `up`: kept");
   } else {
     progress.detail("the kind cluster was deleted with the platform stack");
+    if (record.cluster.testEnvironmentStartedByUp) await stopBuiltinCluster(PROJECT_DIR, progress.detail);
   }
   fs.rmSync(home, { recursive: true, force: true });
   progress.say(`RepoRunner removed; ${home} deleted.`);

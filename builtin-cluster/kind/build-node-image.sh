@@ -12,6 +12,10 @@
 #   - control-plane images, imported into the node's containerd under the names kubeadm asks for
 #     (registry.k8s.io/...): kube-apiserver, -controller-manager, -scheduler, -proxy, etcd, coredns, pause
 #   - /kind/manifests/default-cni.yaml = kube-router (node/default-cni.yaml) and its image
+#   - /kind/manifests/default-storage.yaml = kind's own local-path-provisioner manifest (pkg/build/nodeimage/
+#     const_storage.go) on our build of it (build/27-local-path-provisioner.sh), its helper on the tools image:
+#     without it kind falls back to the in-tree host-path provisioner, whose volumes are root-only folders
+#     made on the control plane, which a non-root service (Kafka) on the worker cannot write
 #   - /usr/local/bin/unpriv-fixup ahead of kind's entrypoint: see bin/docker for why the nodes are not privileged
 source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
 [[ $(id -u) == 0 ]] || die "needs root (chroot, apt-get)"
@@ -24,6 +28,7 @@ CRICTL_VERSION=${CRICTL_VERSION:-v1.34.0}
 HERE="$CLUSTER_DIR/kind"
 ptr() { local f="$TOOLCHAIN_ROOT/builtin-cluster-paths/$1"; [[ -f $f ]] || die "$1 not built: npm run setup"; cat "$f"; }
 K8S=$(ptr kubernetes)/bin ETCD=$(ptr etcd)/bin/etcd KROUTER=$(ptr kube-router)/bin/kube-router BASE=$(ptr base-rootfs)
+LPP=$(ptr local-path-provisioner)/bin/local-path-provisioner
 ver=${KUBERNETES_VERSION#v}; minor=${ver#*.}; minor=${minor%%.*}
 ldk8s="-s -w"
 for p in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
@@ -64,7 +69,7 @@ kind_src=$(go mod download -json "sigs.k8s.io/kind@$KIND_VERSION" | sed -n 's/.*
 KUBEADM=$kubeadm_dir/bin/kubeadm
 images=$("$KUBEADM" config images list --kubernetes-version "$KUBERNETES_VERSION")
 img_of() { grep -E "/$1:" <<<"$images"; }
-key=$( { cat "${BASH_SOURCE[0]}" "$HERE"/node/*; sha256sum "$K8S"/* "$ETCD" "$KROUTER" "$BASE/pause.tar" "$KUBEADM" \
+key=$( { cat "${BASH_SOURCE[0]}" "$HERE"/node/*; sha256sum "$K8S"/* "$ETCD" "$KROUTER" "$LPP" "$BASE/pause.tar" "$KUBEADM" \
   "$crictl_dir/bin/crictl" "$coredns_dir/bin/coredns"; echo "$KIND_VERSION $images"; docker image inspect -f '{{.Id}}' debian:bookworm-slim; } \
   | sha256sum | cut -c1-12)
 IMAGE=reporunner/kind-node:$KUBERNETES_VERSION
@@ -119,6 +124,14 @@ install -m 0755 "$crictl_dir/bin/crictl" "$R/usr/local/bin/"
 install -m 0755 "$HERE/node/unpriv-fixup" "$R/usr/local/bin/"
 install -m 0644 "$HERE/node/default-cni.yaml" "$R/kind/manifests/default-cni.yaml"
 echo -n "$KUBERNETES_VERSION" >"$R/kind/version"
+LPP_IMAGE=localhost/reporunner/kind-local-path-provisioner:$LOCAL_PATH_PROVISIONER_VERSION
+LPP_HELPER=localhost/reporunner/kind-local-path-helper:$KUBERNETES_VERSION
+# kind's manifest, as kind's node-image build writes it, with our two images
+awk '/^const defaultStorageManifest = `/{on=1; next} on && /^`$/{exit} on' \
+  "$kind_src/pkg/build/nodeimage/const_storage.go" |
+  sed -e "s#\` + storageProvisionerImage + \`#$LPP_IMAGE#" -e "s#\` + storageHelperImage + \`#$LPP_HELPER#" \
+  >"$R/kind/manifests/default-storage.yaml"
+grep -q "image: $LPP_IMAGE" "$R/kind/manifests/default-storage.yaml" || die "kind's storage manifest changed shape"
 umount "$R/proc"
 rm -rf "$R"/var/lib/apt/lists/* "$R"/var/cache/apt/*.bin "$R"/var/cache/apt/archives/*.deb
 : >"$R/etc/machine-id"
@@ -144,10 +157,12 @@ scratch_image etcd "$ETCD" /usr/local/bin/etcd
 scratch_image coredns "$coredns_dir/bin/coredns" /coredns
 mkdir -p "$work/pause" && tar -C "$work/pause" -xf "$BASE/pause.tar"
 scratch_image pause "$work/pause/pause" /pause
+scratch_image local-path-provisioner "$LPP" /usr/local/bin/local-path-provisioner
 declare -A target=(
   [kube-apiserver]=$(img_of kube-apiserver) [kube-controller-manager]=$(img_of kube-controller-manager)
   [kube-scheduler]=$(img_of kube-scheduler) [etcd]=$(img_of etcd) [coredns]=$(img_of coredns) [pause]=$pause_img
-  [tools]="$(img_of kube-proxy) localhost/reporunner/kind-kube-router:$KUBE_ROUTER_VERSION")
+  [local-path-provisioner]=$LPP_IMAGE
+  [tools]="$(img_of kube-proxy) localhost/reporunner/kind-kube-router:$KUBE_ROUTER_VERSION $LPP_HELPER")
 
 log "importing them into the node's containerd"
 tar -C "$R" -c . | docker import -c 'ENV container=docker' \

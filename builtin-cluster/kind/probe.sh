@@ -9,7 +9,7 @@ ENV_FILE="$PROJECT_DIR/.builtin-cluster/env"
 KIND="$(cat "$TOOLCHAIN_ROOT/builtin-cluster-paths/kind")/bin/kind"
 KUBECTL=${KUBECTL:-$(cat "$TOOLCHAIN_ROOT/builtin-cluster-paths/kubernetes")/bin/kubectl}
 NAME=${NAME:-probe}
-export PATH="$CLUSTER_DIR/kind/bin:$PATH" KIND_EXPERIMENTAL_DOCKER_NETWORK=bridge KIND_SHIM_CONTROL_PLANE=$NAME-control-plane
+export PATH="$CLUSTER_DIR/kind/bin:$PATH" KIND_EXPERIMENTAL_DOCKER_NETWORK=bridge
 export KUBECONFIG=$(mktemp /tmp/kind-$NAME.kubeconfig.XXXXXX)
 cfg=$(mktemp /tmp/kind-$NAME.yaml.XXXXXX)
 cat >"$cfg" <<YAML

@@ -1,5 +1,6 @@
 import type { HostPortMapping } from "./ports";
-import { shellLine } from "./shell";
+import type { ClusterCommands } from "./kind";
+import { shellLine, withCliPath } from "./shell";
 
 /** What a k3d cluster is made of. */
 export interface K3dClusterSpec {
@@ -15,7 +16,7 @@ export interface K3dClusterSpec {
  * chose the CLI over the Terraform provider for reliability). NodePorts are published straight from
  * the server node, bound to 127.0.0.1. `create` prints only the kubeconfig on stdout.
  */
-export function k3dCommands(spec: K3dClusterSpec): { create: string; delete: string; context: string } {
+export function k3dCommands(spec: K3dClusterSpec): ClusterCommands {
   const createArgs = [
     "k3d",
     "cluster",
@@ -33,12 +34,16 @@ export function k3dCommands(spec: K3dClusterSpec): { create: string; delete: str
     );
   }
   return {
-    create: [
-      "set -eu",
-      `${shellLine(createArgs)} 1>&2`,
-      shellLine(["k3d", "kubeconfig", "get", spec.clusterName]),
-    ].join("\n"),
-    delete: shellLine(["k3d", "cluster", "delete", spec.clusterName]),
+    create: withCliPath(
+      [
+        "set -eu",
+        `${shellLine(createArgs)} 1>&2`,
+        shellLine(["k3d", "kubeconfig", "get", spec.clusterName]),
+      ].join("\n"),
+    ),
+    delete: withCliPath(shellLine(["k3d", "cluster", "delete", spec.clusterName])),
+    preload: (images) =>
+      withCliPath(shellLine(["k3d", "image", "import", ...images, "--cluster", spec.clusterName])),
     context: `k3d-${spec.clusterName}`,
   };
 }

@@ -1,6 +1,17 @@
 import { stringify } from "yaml";
 import type { HostPortMapping } from "./ports";
-import { shellLine } from "./shell";
+import { shellLine, withCliPath } from "./shell";
+
+/** The shell commands of a CLI-made cluster (kind, k3d). */
+export interface ClusterCommands {
+  /** Creates the cluster; prints only the kubeconfig on stdout. */
+  readonly create: string;
+  readonly delete: string;
+  /** Copies images from the local Docker engine into every node. */
+  readonly preload: (images: readonly string[]) => string;
+  /** The kubeconfig context that reaches the cluster. */
+  readonly context: string;
+}
 
 /** What a kind cluster is made of. */
 export interface KindClusterSpec {
@@ -35,7 +46,7 @@ export function kindClusterConfig(spec: KindClusterSpec): string {
  * the kubeconfig on stdout (kind's progress goes to stderr), so stdout becomes the secret output.
  * The config travels in the KIND_CONFIG environment variable, never in the command line.
  */
-export function kindCommands(spec: KindClusterSpec): { create: string; delete: string; context: string } {
+export function kindCommands(spec: KindClusterSpec): ClusterCommands {
   const createArgs = [
     "kind",
     "create",
@@ -49,12 +60,16 @@ export function kindCommands(spec: KindClusterSpec): { create: string; delete: s
   ];
   if (spec.nodeImage) createArgs.push("--image", spec.nodeImage);
   return {
-    create: [
-      "set -eu",
-      `printf '%s' "$KIND_CONFIG" | ${shellLine(createArgs)} 1>&2`,
-      shellLine(["kind", "get", "kubeconfig", "--name", spec.clusterName]),
-    ].join("\n"),
-    delete: shellLine(["kind", "delete", "cluster", "--name", spec.clusterName]),
+    create: withCliPath(
+      [
+        "set -eu",
+        `printf '%s' "$KIND_CONFIG" | ${shellLine(createArgs)} 1>&2`,
+        shellLine(["kind", "get", "kubeconfig", "--name", spec.clusterName]),
+      ].join("\n"),
+    ),
+    delete: withCliPath(shellLine(["kind", "delete", "cluster", "--name", spec.clusterName])),
+    preload: (images) =>
+      withCliPath(shellLine(["kind", "load", "docker-image", ...images, "--name", spec.clusterName])),
     context: `kind-${spec.clusterName}`,
   };
 }

@@ -5,6 +5,7 @@ import { defaultKubeconfigPath, readExistingKubeconfig } from "./existing";
 import type { ImageLoader } from "./image-loader";
 import { k3dCommands } from "./k3d";
 import { kindClusterConfig, kindCommands } from "./kind";
+import { cliEnvironmentVariables } from "./shell";
 import { DEFAULT_JAEGER_PORT, DEFAULT_PREVIEW_PORT, type HostPortMapping, hostPortMappings } from "./ports";
 
 export const LOCAL_CLUSTER_TYPE = "reporunner:cluster:LocalCluster";
@@ -26,6 +27,16 @@ export interface LocalClusterArgs {
   readonly jaegerPort?: number;
   /** kind/k3d: more host → NodePort mappings. */
   readonly extraPorts?: readonly HostPortMapping[];
+  /**
+   * kind/k3d: environment for the CLI (DOCKER_HOST, KIND_EXPERIMENTAL_PROVIDER, …). Its `PATH` is put
+   * before the inherited one, so a folder of tools (a kind build, a docker wrapper) can come first.
+   */
+  readonly cliEnvironment?: Readonly<Record<string, string>>;
+  /**
+   * kind/k3d: images of the local Docker engine copied into every node once the cluster is up, before
+   * anything is deployed: what a machine that cannot pull needs for the services' images.
+   */
+  readonly preloadImages?: readonly string[];
   /** existing: kubeconfig file (default `$KUBECONFIG`, then `~/.kube/config`). */
   readonly kubeconfigPath?: string;
   /** existing: context (default: the kubeconfig's current context). */
@@ -69,7 +80,8 @@ export class LocalCluster extends pulumi.ComponentResource {
         // A deleted kind/k3d cluster must not block `pulumi destroy` of what was in it.
         deleteUnreachable: kind !== "existing",
       },
-      { parent: this },
+      // Nothing is deployed before the preloaded images are in the nodes.
+      { parent: this, dependsOn: access.ready ?? [] },
     );
     this.registerOutputs({
       kubeconfig: this.kubeconfig,
@@ -103,13 +115,14 @@ export class LocalCluster extends pulumi.ComponentResource {
     const spec = { clusterName, workers, nodeImage: args.nodeImage, ports };
     const commands = kind === "kind" ? kindCommands(spec) : k3dCommands(spec);
     const kindConfig = kind === "kind" ? kindClusterConfig(spec) : "";
+    const environment = cliEnvironmentVariables(args.cliEnvironment);
     const cluster = new command.local.Command(
       // Named after the component only: a new cluster name replaces it through `triggers`, not a rename.
       `${name}-${kind}`,
       {
         create: commands.create,
         delete: commands.delete,
-        environment: kind === "kind" ? { KIND_CONFIG: kindConfig } : {},
+        environment: kind === "kind" ? { ...environment, KIND_CONFIG: kindConfig } : environment,
         triggers: [kind, clusterName, workers, args.nodeImage ?? "", kindConfig, JSON.stringify(ports)],
         // stdout is the kubeconfig: keep it out of the logs and encrypted in the state.
         logging: "stderr",
@@ -118,7 +131,26 @@ export class LocalCluster extends pulumi.ComponentResource {
     );
     const imageLoader: ImageLoader =
       kind === "kind" ? { method: "kind-load", clusterName } : { method: "k3d-import", clusterName };
-    return { kubeconfig: cluster.stdout, context: commands.context, imageLoader };
+    const images = args.preloadImages ?? [];
+    const preload =
+      images.length === 0
+        ? undefined
+        : new command.local.Command(
+            `${name}-preload`,
+            {
+              create: commands.preload(images),
+              environment,
+              // A new cluster has none of them: load again whenever the cluster is replaced.
+              triggers: [cluster.id, ...images],
+            },
+            { parent: this, dependsOn: cluster },
+          );
+    return {
+      kubeconfig: cluster.stdout,
+      context: commands.context,
+      imageLoader,
+      ready: preload ? [preload] : undefined,
+    };
   }
 
   private useExisting(args: LocalClusterArgs): ClusterAccess {
@@ -155,4 +187,6 @@ interface ClusterAccess {
   readonly kubeconfig: pulumi.Input<string>;
   readonly context: string;
   readonly imageLoader: ImageLoader;
+  /** What must be done before anything is deployed into the cluster. */
+  readonly ready?: pulumi.Resource[];
 }

@@ -1,3 +1,4 @@
+import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -37,7 +38,7 @@ describe("LocalCluster with kind (the default)", () => {
     const cmd = findCreated(COMMAND, "cluster-kind").inputs;
     expect(cmd.create).toContain("kind create cluster --name reporunner --config - --wait 180s");
     expect(cmd.create).toContain("kind get kubeconfig --name reporunner");
-    expect(cmd.delete).toBe("kind delete cluster --name reporunner");
+    expect(cmd.delete).toMatch(/\nkind delete cluster --name reporunner$/);
     const config = parse(cmd.environment.KIND_CONFIG);
     expect(config.nodes.map((n: { role: string }) => n.role)).toEqual(["control-plane", "worker"]);
     expect(config.nodes[0].extraPortMappings).toEqual([
@@ -66,6 +67,35 @@ describe("LocalCluster with kind (the default)", () => {
     expect(config.nodes).toHaveLength(4);
     expect(config.nodes[0].extraPortMappings[2]).toMatchObject({ containerPort: 30443, hostPort: 8443 });
     expect(cmd.triggers).toContain("demo");
+  });
+
+  it("runs kind with the environment it is given, its PATH first, and preloads images before any deploy", async () => {
+    const cluster = new LocalCluster("cluster", {
+      cliEnvironment: { PATH: "/opt/wrapper:/opt/kind", DOCKER_HOST: "unix:///d.sock" },
+      preloadImages: ["reporunner-standin/redis:7", "reporunner-standin/kafka:4.1.0"],
+    });
+    await settle();
+    const cmd = findCreated(COMMAND, "cluster-kind").inputs;
+    expect(cmd.environment).toMatchObject({
+      DOCKER_HOST: "unix:///d.sock",
+      REPORUNNER_CLI_PATH_PREFIX: "/opt/wrapper:/opt/kind",
+    });
+    // The inherited PATH is kept after the given folders, not replaced.
+    expect(cmd.environment.PATH).toBeUndefined();
+    const shell = (script: string, env: Record<string, string>) =>
+      execFileSync("sh", ["-c", `${script.split("\n")[0]}\necho "$PATH"`], {
+        env: { ...env, PATH: "/usr/bin:/bin" },
+        encoding: "utf8",
+      }).trim();
+    expect(shell(cmd.create, cmd.environment)).toBe("/opt/wrapper:/opt/kind:/usr/bin:/bin");
+    expect(shell(cmd.create, {})).toBe("/usr/bin:/bin");
+    const preload = findCreated(COMMAND, "cluster-preload").inputs;
+    expect(preload.create).toMatch(
+      /\nkind load docker-image reporunner-standin\/redis:7 reporunner-standin\/kafka:4\.1\.0 --name reporunner$/,
+    );
+    const { KIND_CONFIG: _config, ...kindEnvironment } = cmd.environment;
+    expect(preload.environment).toEqual(kindEnvironment);
+    expect(await resolveOutput(cluster.context)).toBe("kind-reporunner");
   });
 
   it("keeps the kubeconfig secret: out of the logs and encrypted in the state", async () => {
@@ -104,7 +134,7 @@ describe("LocalCluster with k3d", () => {
     expect(cmd.create).toContain("--port 127.0.0.1:30080:30080/tcp@server:0");
     expect(cmd.create).toContain("--port 127.0.0.1:30082:30082/tcp@server:0");
     expect(cmd.create).toContain("k3d kubeconfig get reporunner");
-    expect(cmd.delete).toBe("k3d cluster delete reporunner");
+    expect(cmd.delete).toMatch(/\nk3d cluster delete reporunner$/);
     expect(await resolveOutput(cluster.context)).toBe("k3d-reporunner");
     expect(await resolveOutput(cluster.imageLoader)).toEqual({
       method: "k3d-import",

@@ -54,9 +54,13 @@ export interface StartedInstance {
   readonly readySeconds: number;
 }
 
-export async function npmStart(env: NodeJS.ProcessEnv): Promise<StartedInstance> {
+/** `npm start [-- args]`, resolved once it says "RepoRunner is ready". */
+export async function npmStart(
+  env: NodeJS.ProcessEnv,
+  args: readonly string[] = [],
+): Promise<StartedInstance> {
   const started = performance.now();
-  const child = spawn("npm", ["start"], {
+  const child = spawn("npm", ["start", ...(args.length > 0 ? ["--", ...args] : [])], {
     cwd: PROJECT_DIR,
     env,
     stdio: ["ignore", "pipe", "pipe"],

@@ -7,7 +7,8 @@ import { loadConfig } from "../../../automation/config";
 import { engineOptionsFromEnv } from "../../../automation/engine/engine-config";
 import { apiEnvironment, imageLoadSpec, pulumiEnvironment } from "../../../automation/local/api-environment";
 import { readOrCreateSecret } from "../../../automation/local/home";
-import { platformConfig } from "../../../automation/local/platform-config";
+import { privilegedContainersWork } from "../../../automation/local/kind-here";
+import { platformConfig, standinImages } from "../../../automation/local/platform-config";
 import { parsePlatformConfig } from "../../../stacks/config";
 
 const home = () => fs.mkdtempSync(path.join(os.tmpdir(), "reporunner-home-"));
@@ -64,11 +65,10 @@ describe("a local instance's settings", () => {
   });
 
   it("configures the platform: defaults on kind, the built-in cluster as `existing` with stand-in images", () => {
-    expect(platformConfig("kind")).toEqual({ "reporunner:stack": { value: "platform" } });
-    const config = platformConfig("builtin", {
-      KUBECONFIG: "/k",
-      KUBE_CONTEXT: "c",
-      CONTAINERD_ADDRESS: "/run/containerd.sock",
+    expect(platformConfig({ provider: "kind" })).toEqual({ "reporunner:stack": { value: "platform" } });
+    const config = platformConfig({
+      provider: "builtin",
+      env: { KUBECONFIG: "/k", KUBE_CONTEXT: "c", CONTAINERD_ADDRESS: "/run/containerd.sock" },
     });
     const parsed = parsePlatformConfig(
       Object.fromEntries(Object.entries(config).map(([k, v]) => [k.replace("reporunner:", ""), v.value])),
@@ -96,6 +96,48 @@ describe("a local instance's settings", () => {
       enabled: true,
       image: `reporunner-standin/jaeger:${jaeger}`,
     });
+  });
+});
+
+describe("the platform on kind as built here", () => {
+  it("gives kind its node image, its environment and the stand-in images to preload", () => {
+    const here = {
+      cliEnvironment: {
+        PATH: "/w/bin:/k/bin",
+        DOCKER_HOST: "unix:///d.sock",
+        KIND_EXPERIMENTAL_DOCKER_NETWORK: "bridge",
+      },
+      toolFolders: ["/w/bin", "/k/bin"],
+      nodeImage: "reporunner/kind-node:v1.34.4",
+      serviceImages: standinImages(),
+    };
+    const config = platformConfig({ provider: "kind", here });
+    const parsed = parsePlatformConfig(
+      Object.fromEntries(Object.entries(config).map(([k, v]) => [k.replace("reporunner:", ""), v.value])),
+    );
+    expect(parsed.cluster).toMatchObject({
+      provider: "kind",
+      name: "reporunner",
+      workers: 1,
+      nodeImage: "reporunner/kind-node:v1.34.4",
+      cliEnvironment: here.cliEnvironment,
+    });
+    // Every service's stand-in is preloaded, so no pod of the platform waits on a pull.
+    const images = Object.values(parsed.services)
+      .map((service) => service.image)
+      .filter(Boolean);
+    expect(images.length).toBe(7);
+    expect(new Set(parsed.cluster.preloadImages)).toEqual(new Set(images));
+  });
+
+  it("knows Docker cannot run privileged nodes when CAP_SYS_RESOURCE is outside the bounding set", () => {
+    const status = (bounding: string) => {
+      const file = path.join(home(), "status");
+      fs.writeFileSync(file, `Name:\tnode\nCapBnd:\t${bounding}\nCapAmb:\t0000000000000000\n`);
+      return file;
+    };
+    expect(privilegedContainersWork(status("000001ffffffffff"))).toBe(true);
+    expect(privilegedContainersWork(status("000001fffeffffff"))).toBe(false);
   });
 });
 
