@@ -27,14 +27,23 @@ export interface DeployRequest {
 export interface DeployResult {
   readonly commitSha: string;
   readonly namespace: string;
-  /** Service name → URL reachable from this machine. */
+  /** Preview → URL reachable from this machine; behind the gateway, the HTTP previews only. */
   readonly previewUrls: Readonly<Record<string, string>>;
   /**
-   * Same keys as `previewUrls`: the Service in the run's namespace behind each preview and its port,
-   * which is the port the compose file published (what users of the app expect on localhost).
+   * Every preview, keyed like `previewUrls`: the Service in the run's namespace behind it and the
+   * app's port on it, and `localPort`, the port the compose file published (what users of the app
+   * expect on localhost).
    */
   readonly previewTargets: Readonly<
-    Record<string, { readonly service: string; readonly port: number; readonly protocol?: "http" | "tcp" }>
+    Record<
+      string,
+      {
+        readonly service: string;
+        readonly port: number;
+        readonly localPort?: number;
+        readonly protocol?: "http" | "tcp";
+      }
+    >
   >;
   /** Service name → image reference that runs. */
   readonly images: Readonly<Record<string, string>>;

@@ -87,7 +87,10 @@ export class LocalPreviews {
         const listener = await openPreviewListener(preview, this.deps.forwarder, log);
         this.listeners.set(preview.key, listener);
         this.failed.delete(preview.key);
-        log.info({ port: listener.port, nativePort: preview.port }, "local preview listening");
+        log.info(
+          { port: listener.port, nativePort: preview.localPort ?? preview.port },
+          "local preview listening",
+        );
       } catch (err) {
         if (!this.failed.has(preview.key))
           log.warn({ err: (err as Error).message }, "could not open a local preview; will retry");

@@ -33,7 +33,7 @@ export async function openPreviewListener(
       socket.destroy();
     });
   });
-  const port = await listenOnNativeOrFree(server, preview.port);
+  const port = await listenOnNativeOrFree(server, preview.localPort ?? preview.port);
   return {
     preview,
     port,

@@ -12,8 +12,13 @@ export interface WantedPreview {
   readonly name: string;
   readonly namespace: string;
   readonly service: string;
-  /** The Service's port, which is also the native port asked for on localhost. */
+  /** The Service's port, which connections are forwarded to. */
   readonly port: number;
+  /**
+   * The native port asked for on localhost, when it is not `port`: the one compose publishes (8088
+   * of "8088:80"). Unset: `port` (a platform service forwarded as it is).
+   */
+  readonly localPort?: number;
 }
 
 /** What a pass changes: listeners to close first (their ports free up), then listeners to open. */
@@ -47,12 +52,13 @@ export function wantedPreviews(runs: readonly ReadyPreviewRun[]): WantedPreview[
         namespace: run.namespace ?? `run-${run._id}`,
         service: target.service,
         port: target.port,
+        localPort: target.localPort ?? target.port,
       })),
   );
 }
 
 const sameTarget = (a: WantedPreview, b: WantedPreview) =>
-  a.namespace === b.namespace && a.service === b.service && a.port === b.port;
+  a.namespace === b.namespace && a.service === b.service && a.port === b.port && a.localPort === b.localPort;
 
 /**
  * Closes what is open but no longer wanted (the run left READY, or a redeploy changed the target) and

@@ -23,6 +23,8 @@ export interface PhaseTiming {
 export interface PreviewTarget {
   readonly service: string;
   readonly port: number;
+  /** The port asked for on localhost: the one compose publishes; absent on older records: `port`. */
+  readonly localPort?: number;
   /** `tcp` for a database or broker (its local URL is `tcp://`); absent on older records: `http`. */
   readonly protocol?: "http" | "tcp";
 }
@@ -50,7 +52,10 @@ export interface RunRecord {
   commitSha: string | null;
   namespace: string | null;
   previewUrls: Record<string, string>;
-  /** Same keys as `previewUrls`; absent on records written before the field existed. */
+  /**
+   * Every preview, keyed like `previewUrls` (which leaves out a TCP preview behind the gateway);
+   * absent on records written before the field existed.
+   */
   previewTargets?: Record<string, PreviewTarget>;
   /**
    * Same keys: `http://localhost:<port>` where the API server forwards each preview while the run is

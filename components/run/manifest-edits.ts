@@ -1,6 +1,6 @@
 import { GATEWAY_SERVICE_PORT, previewSegment, previewServiceName } from "../gateway/routes";
 import { PREVIEW_LABEL } from "./network-policies";
-import type { KubeObject, PublishedPort } from "./compose";
+import { type KubeObject, type PublishedPort, publishedHostPort } from "./compose";
 
 /**
  * Edits a run makes to its translated manifests before they are applied. Pure: each takes
@@ -87,6 +87,11 @@ export interface PreviewPort {
   readonly previewServiceName: string;
   /** The port the app listens on, which the preview Service also offers. */
   readonly port: number;
+  /**
+   * Where the app is expected on the user's machine: the host port compose publishes (8088 of
+   * "8088:80"), or `port` when compose names none or a range.
+   */
+  readonly localPort: number;
   /** HTTP (checked with a request), or TCP (a database, a broker: checked by a connection). */
   readonly protocol: PublishedPort["preview"];
 }
@@ -139,6 +144,7 @@ export function addPreviews(
       segment,
       previewServiceName: previewService,
       port: port.port,
+      localPort: publishedHostPort(port.published) ?? port.port,
       protocol: port.preview,
     });
   }

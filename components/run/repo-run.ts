@@ -77,18 +77,22 @@ export class RepoRun extends pulumi.ComponentResource {
   public readonly commitSha: pulumi.Output<string>;
   /** Service → image reference that runs. */
   public readonly images: pulumi.Output<Record<string, string>>;
-  /** Service → URL reachable from this machine. */
+  /**
+   * Preview → URL reachable from this machine. Behind the gateway, only the HTTP previews: a gateway
+   * URL is an HTTP path, which means nothing to a TCP preview (it is reached at its local URL).
+   */
   public readonly previewUrls: pulumi.Output<Record<string, string>>;
   /**
-   * Same keys: the preview Service in the run's namespace and the app's own port on it, for clients
-   * that forward to it themselves (the Run API's localhost previews).
+   * Every preview, keyed like `previewUrls`: the preview Service in the run's namespace and the app's
+   * own port on it, for clients that forward to it themselves (the Run API's localhost previews), and
+   * the port such a client offers it on (`localPort`: the one compose publishes).
    */
   public readonly previewTargets: pulumi.Output<
-    Record<string, { service: string; port: number; protocol: "http" | "tcp" }>
+    Record<string, { service: string; port: number; localPort: number; protocol: "http" | "tcp" }>
   >;
   /**
-   * The keys of `previewUrls` that are TCP endpoints (a database, a broker), not web pages: the run
-   * checks them with a connection, not a request (`compose/preview-protocol.ts` has the rule).
+   * The previews that are TCP endpoints (a database, a broker), not web pages: the run checks them
+   * with a connection, not a request (`compose/preview-protocol.ts` has the rule).
    */
   public readonly tcpPreviews: pulumi.Output<string[]>;
   /** What translated imperfectly, and why the namespace is not `restricted` if it is not. */
@@ -200,7 +204,11 @@ export class RepoRun extends pulumi.ComponentResource {
       if (args.previewBaseUrl) {
         return pulumi.output({
           ...preview,
-          url: gatewayUrl(args.previewBaseUrl, namespace, preview.segment),
+          // Left out below: the gateway speaks HTTP, so a TCP preview has no URL there.
+          url:
+            preview.protocol === "http"
+              ? gatewayUrl(args.previewBaseUrl, namespace, preview.segment)
+              : undefined,
         });
       }
       const service = resources.get(`Service/${preview.previewServiceName}`) as k8s.core.v1.Service;
@@ -213,11 +221,21 @@ export class RepoRun extends pulumi.ComponentResource {
     this.namespace = pulumi.output(namespace);
     this.commitSha = pulumi.output(args.commitSha);
     this.images = pulumi.output(images.byService);
-    this.previewUrls = pulumi.all(urls).apply((all) => byPreviewName(all, (p) => p.url));
+    // Named over every preview before any is left out, so each keeps the key it has in `previewTargets`.
+    this.previewUrls = pulumi
+      .all(urls)
+      .apply((all) =>
+        Object.fromEntries(
+          Object.entries(byPreviewName(all, (p) => p.url)).filter(
+            (entry): entry is [string, string] => entry[1] !== undefined,
+          ),
+        ),
+      );
     this.previewTargets = pulumi.output(
       byPreviewName(prepared.previews, (p) => ({
         service: p.previewServiceName,
         port: p.port,
+        localPort: p.localPort,
         protocol: p.protocol,
       })),
     );

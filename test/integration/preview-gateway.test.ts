@@ -1,11 +1,16 @@
 import { execFileSync } from "node:child_process";
+import { connect } from "node:net";
 import * as path from "node:path";
 import { LocalWorkspace, type Stack } from "@pulumi/pulumi/automation";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { PulumiRunEngine } from "../../automation/engine/pulumi-run-engine";
 import type { DeployResult, EngineListener } from "../../automation/engine/run-engine";
+import { startHarness, TOKENS } from "../support/api-harness";
+import { reporunner } from "../support/cli-io";
+import { readyRun } from "./support/ready-run";
 import {
   bodyOf,
+  eventually,
   FIXTURES,
   gitRepositoryFrom,
   kubectl,
@@ -18,7 +23,9 @@ import {
 /**
  * The preview gateway for real: the platform stack with only the gateway (nginx; here Debian's nginx
  * in a stand-in image) on a NodePort, then a run deployed with the platform's preview base. The run's
- * URL is `<base>/run-<id>/<service>/`, and READY means it answered through the gateway.
+ * URL is `<base>/run-<id>/<service>/`, and READY means it answered through the gateway. A compose
+ * project behind it then shows, through the Run API and the CLI, its page on the host port compose
+ * publishes and its TCP service by a tcp:// local URL, never by a gateway path.
  */
 const suffix = Date.now().toString(36);
 const namespace = `infra-gw-${suffix}`;
@@ -58,7 +65,9 @@ describe("the preview gateway", () => {
     expect(result.previewUrls).toEqual({ app: `${base}/run-${runId}/app/` });
     expect((await bodyOf(result.previewUrls.app!))?.trim()).toBe("hello from reporunner");
     // The local form's target: the preview Service and the app's own port.
-    expect(result.previewTargets).toEqual({ app: { service: "app-preview", port: 8080, protocol: "http" } });
+    expect(result.previewTargets).toEqual({
+      app: { service: "app-preview", port: 8080, localPort: 8080, protocol: "http" },
+    });
   });
 
   it("passes the path below the prefix on to the app", async () => {
@@ -95,3 +104,72 @@ describe("the preview gateway", () => {
     expect(gone.status).toBe(404);
   });
 });
+
+describe("a compose project behind the gateway: a page published 8088:80 beside a TCP database", () => {
+  const composeRunId = `gp${Math.random().toString(36).slice(2, 10)}`.slice(0, 10);
+  let h: Awaited<ReturnType<typeof startHarness>>;
+  let composeResult: DeployResult;
+  let env: NodeJS.ProcessEnv;
+
+  beforeAll(async () => {
+    const source = gitRepositoryFrom(path.join(FIXTURES, "repos", "published-ports"));
+    composeResult = await engine.deploy(
+      { runId: composeRunId, repoUrl: source.url, mode: "auto", env: {} },
+      quiet,
+    );
+    // The API server forwards local previews with the kubeconfig useTestEnvironment put in $KUBECONFIG.
+    h = await startHarness();
+    env = { REPORUNNER_URL: h.server.url, REPORUNNER_TOKEN: TOKENS.alice };
+    await h.server.runtime.store.insert(readyRun(composeRunId, composeResult));
+  });
+
+  afterAll(async () => {
+    await h?.close();
+    await engine?.destroy(composeRunId, quiet).catch(() => undefined);
+  });
+
+  it("gives the page a gateway URL and the TCP database none, since the gateway speaks HTTP", async () => {
+    expect(composeResult.previewUrls).toEqual({ web: `${base}/run-${composeRunId}/web/` });
+    expect((await bodyOf(composeResult.previewUrls.web!))?.trim()).toBe("published on 8088");
+    expect(composeResult.previewTargets).toEqual({
+      db: { service: "db-preview", port: 5432, localPort: 5432, protocol: "tcp" },
+      web: { service: "web-preview", port: 80, localPort: 8088, protocol: "http" },
+    });
+  });
+
+  it("answers the page on localhost at the published 8088 and the database at tcp://localhost:5432", async () => {
+    const run = await h.waitFor(
+      composeRunId,
+      (r) => Object.keys(r.localUrls).length === 2,
+      TOKENS.alice,
+      60_000,
+    );
+    expect(run.localUrls).toEqual({ web: "http://localhost:8088", db: "tcp://localhost:5432" });
+    expect(run.previewUrls).toEqual({ web: `${base}/run-${composeRunId}/web/` });
+    expect((await bodyOf("http://localhost:8088/"))?.trim()).toBe("published on 8088");
+    expect(await eventually("a connection to the database", () => accepts(5432))).toBe(true);
+  });
+
+  it("shows the database by its tcp:// local URL in reporunner follow and ls, never by a gateway path", async () => {
+    const followed = await reporunner(["follow", composeRunId], { env });
+    expect(followed.code).toBe(0);
+    expect(followed.stdout).toContain(`  preview web  ${base}/run-${composeRunId}/web/\n`);
+    expect(followed.stdout).toMatch(/^ {2}local {3}db {3}tcp:\/\/localhost:5432$/m);
+    expect(followed.stdout).toMatch(/^ {2}local {3}web {2}http:\/\/localhost:8088$/m);
+    const listed = await reporunner(["ls"], { env });
+    expect(listed.stdout).toContain(`${base}/run-${composeRunId}/web/ (+1)`);
+    expect(`${followed.stdout}${listed.stdout}`).not.toContain("/db/");
+  });
+});
+
+/** Whether 127.0.0.1:`port` accepts a connection; undefined (try again) when it does not. */
+function accepts(port: number): Promise<true | undefined> {
+  return new Promise((resolve) => {
+    const socket = connect(port, "127.0.0.1");
+    socket.once("connect", () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once("error", () => resolve(undefined));
+  });
+}

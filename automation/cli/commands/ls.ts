@@ -61,12 +61,12 @@ async function listRuns(client: ApiClient, limit: number, status?: string): Prom
   return runs;
 }
 
-/** ID, STATUS, REPO (with its ref), AGE and the first preview URL. */
+/** ID, STATUS, REPO (with its ref), AGE and the first preview address. */
 export function runTable(runs: readonly RunView[], now: number = Date.now()): string {
   return formatTable(
     ["ID", "STATUS", "REPO", "AGE", "PREVIEW"],
     runs.map((run) => {
-      const urls = Object.values(run.previewUrls ?? {});
+      const urls = previewAddresses(run);
       const repo = run.repoUrl.replace(/^https?:\/\//, "").replace(/\.git$/, "");
       return [
         run.id,
@@ -77,6 +77,17 @@ export function runTable(runs: readonly RunView[], now: number = Date.now()): st
       ];
     }),
   );
+}
+
+/**
+ * Where each preview is reached: its URL in `previewUrls`, or its local URL when it has none there
+ * (a TCP preview behind the gateway, which speaks HTTP only: `tcp://localhost:5432`).
+ */
+function previewAddresses(run: RunView): string[] {
+  const urls = run.previewUrls ?? {};
+  const local = Array.isArray(run.localUrls) ? {} : ((run.localUrls ?? {}) as Record<string, string>);
+  const unlisted = Object.entries(local).filter(([name]) => !(name in urls));
+  return [...Object.values(urls), ...unlisted.map(([, url]) => url)];
 }
 
 /** A commit SHA or a local snapshot's ref is shown by its first 7 hex digits, like git does. */

@@ -6,6 +6,7 @@
 export { type ComposeErrorKind, ComposeError, type ComposeProblem, type TranslationWarning } from "./issues";
 export type { KubeObject } from "./kube-types";
 export type { BuildSpec, ComposeModel, ServiceModel } from "./model";
+export { publishedHostPort } from "./ports";
 export type { PodSecurityAssessment } from "./security";
 export type { PublishedPort } from "./to-manifests";
 export { type ComposeTranslation, type TranslateOptions, translateCompose } from "./translate";

@@ -38,6 +38,17 @@ export function readPorts(service: DefinitionsService, path: string, findings: F
   return unique;
 }
 
+/**
+ * The one host port a `published` value names ("8088" of "8088:80", "127.0.0.1:8088:80" or
+ * `published: 8088`); undefined for a range or none (compose would pick one), so the caller keeps
+ * the container's port.
+ */
+export function publishedHostPort(published: string): number | undefined {
+  if (!/^\d+$/.test(published)) return undefined;
+  const port = Number(published);
+  return port >= 1 && port <= 65535 ? port : undefined;
+}
+
 function readShortPort(text: string, at: string, findings: Findings): PortModel[] {
   const [spec, protocolText] = splitProtocol(text);
   let rest = spec;

@@ -7,9 +7,9 @@
 import { execFileSync } from "node:child_process";
 import { connect } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { RunRecord } from "../../../automation/runs/run";
 import { startHarness, type Harness } from "../../support/api-harness";
 import { freePort } from "../../support/services";
+import { readyRun } from "../support/ready-run";
 import { bodyOf, eventually, kubectl, useTestEnvironment } from "../support/testenv";
 
 const suffix = Math.random().toString(36).slice(2, 10).padEnd(8, "0");
@@ -52,38 +52,12 @@ spec:
 `;
 
 /** A READY run of alice's whose preview `web` is the Service above. */
-function readyRun(id: string): RunRecord {
-  const at = new Date();
-  return {
-    _id: id,
-    owner: "alice",
-    repoUrl: "https://git.example.test/o/r",
-    ref: null,
-    mode: "compose",
-    env: {},
-    ttlSeconds: 3600,
-    status: "READY",
-    reason: null,
-    commitSha: "0123456789abcdef0123456789abcdef01234567",
+const readyRunOfWeb = (id: string) =>
+  readyRun(id, {
     namespace,
     previewUrls: { web: "http://localhost:30080/" },
     previewTargets: { web: { service: "web", port: native } },
-    localUrls: {},
-    images: {},
-    warnings: [],
-    phases: {},
-    history: [{ from: null, to: "READY", at }],
-    holder: null,
-    attempt: 0,
-    cancelRequested: false,
-    destroyRequested: false,
-    expiring: false,
-    enqueuedAt: at,
-    createdAt: at,
-    updatedAt: at,
-    expiresAt: new Date(at.getTime() + 3600_000),
-  };
-}
+  });
 
 /** The run's `localUrls.web` once local previews have written it. */
 const localUrlOf = (id: string) =>
@@ -124,13 +98,13 @@ describe("local previews on the test cluster", () => {
   const second = `pw${suffix}`;
 
   it("answers a READY run's preview on localhost at its native port, and shows it on the run", async () => {
-    await h.server.runtime.store.insert(readyRun(first));
+    await h.server.runtime.store.insert(readyRunOfWeb(first));
     expect(await localUrlOf(first)).toBe(`http://localhost:${native}`);
     expect(await bodyOf(`http://localhost:${native}/`)).toContain(BODY);
   });
 
   it("gives a second run asking for the same native port another port, which answers too", async () => {
-    await h.server.runtime.store.insert(readyRun(second));
+    await h.server.runtime.store.insert(readyRunOfWeb(second));
     const url = await localUrlOf(second);
     expect(url).not.toBe(`http://localhost:${native}`);
     expect(await bodyOf(`${url}/`)).toContain(BODY);

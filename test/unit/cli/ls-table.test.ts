@@ -50,4 +50,19 @@ describe("runTable", () => {
       "",
     ]);
   });
+
+  it("shows a TCP preview, which has no gateway URL, by its local tcp:// URL", () => {
+    const tcpOnly = run({
+      previewUrls: {},
+      localUrls: { db: "tcp://localhost:5432" },
+    });
+    const both = run({
+      id: "k3x9a7b2qd",
+      previewUrls: { web: "http://localhost:30080/run-k3x9a7b2qd/web/" },
+      localUrls: { db: "tcp://localhost:5432", web: "http://localhost:8088" },
+    });
+    const rows = runTable([tcpOnly, both], now).split("\n");
+    expect(rows[1]).toMatch(/ tcp:\/\/localhost:5432$/);
+    expect(rows[2]).toMatch(/ http:\/\/localhost:30080\/run-k3x9a7b2qd\/web\/ \(\+1\)$/);
+  });
 });

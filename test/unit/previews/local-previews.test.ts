@@ -101,6 +101,15 @@ describe("LocalPreviews", () => {
     expect(await read(native)).toBe(`run-aaaaaaaa/web:${native}`);
   });
 
+  it("listens on the port compose publishes (8088 of 8088:80) and forwards to the container's", async () => {
+    const { store, previews } = setup();
+    const published = await freePort();
+    const run = store.add("aaaaaaaa", { web: { service: "web", port: 80, localPort: published } });
+    await previews.reconcile();
+    expect(run.localUrls).toEqual({ web: `http://localhost:${published}` });
+    expect(await read(published)).toBe("run-aaaaaaaa/web:80");
+  });
+
   it("gives a newer run asking for the same native port another port; the older one keeps it", async () => {
     const { store, previews } = setup();
     const native = await freePort();

@@ -36,6 +36,7 @@ describe("wantedPreviews", () => {
         namespace: "run-aaaaaaaa",
         service: "web",
         port: 3000,
+        localPort: 3000,
       },
       {
         key: "aaaaaaaa/web:8443",
@@ -44,6 +45,7 @@ describe("wantedPreviews", () => {
         namespace: "run-aaaaaaaa",
         service: "web",
         port: 8443,
+        localPort: 8443,
       },
       {
         key: "bbbbbbbb/app",
@@ -52,7 +54,15 @@ describe("wantedPreviews", () => {
         namespace: "run-bbbbbbbb",
         service: "app",
         port: 3000,
+        localPort: 3000,
       },
+    ]);
+  });
+
+  it("asks for the port compose publishes on localhost, and forwards to the Service's own", () => {
+    const published = run("cccccccc", { web: { service: "web-preview", port: 80, localPort: 8088 } });
+    expect(wantedPreviews([published])).toMatchObject([
+      { service: "web-preview", port: 80, localPort: 8088 },
     ]);
   });
 
@@ -83,6 +93,16 @@ describe("planListeners", () => {
     expect(planListeners(redeployed, openOf(all.slice(2)))).toEqual({
       close: ["bbbbbbbb/app"],
       open: redeployed,
+    });
+  });
+
+  it("reopens a preview whose published port changed with a redeploy, on the new one", () => {
+    const republished = wantedPreviews([
+      run("bbbbbbbb", { app: { service: "app", port: 3000, localPort: 8088 } }),
+    ]);
+    expect(planListeners(republished, openOf(all.slice(2)))).toEqual({
+      close: ["bbbbbbbb/app"],
+      open: republished,
     });
   });
 });

@@ -73,7 +73,7 @@ describe("RepoRun of a Dockerfile repository", () => {
     // The mocks echo inputs: no nodePort was assigned, so the URL shows what the cluster would fill in.
     expect(Object.keys(await resolveOutput(run.previewUrls))).toEqual(["app"]);
     expect(await resolveOutput(run.previewTargets)).toEqual({
-      app: { service: "app-preview", port: 8080, protocol: "http" },
+      app: { service: "app-preview", port: 8080, localPort: 8080, protocol: "http" },
     });
   });
 
@@ -103,6 +103,16 @@ describe("RepoRun of a Dockerfile repository", () => {
   it("puts the previews under the platform's gateway when it has one", async () => {
     const run = runOf("hello-dockerfile", { previewBaseUrl: "http://localhost:30080/" });
     expect(await resolveOutput(run.previewUrls)).toEqual({ app: "http://localhost:30080/run-abc12345/app/" });
+  });
+
+  it("behind the gateway, gives a TCP preview no URL (the gateway's are HTTP paths) but keeps its target", async () => {
+    const run = runOf("tcp-preview", { previewBaseUrl: "http://localhost:30080/" });
+    expect(await resolveOutput(run.previewUrls)).toEqual({ web: "http://localhost:30080/run-abc12345/web/" });
+    expect(await resolveOutput(run.previewTargets)).toEqual({
+      store: { service: "store-preview", port: 6379, localPort: 6379, protocol: "tcp" },
+      web: { service: "web-preview", port: 8080, localPort: 8080, protocol: "http" },
+    });
+    expect(await resolveOutput(run.tcpPreviews)).toEqual(["store"]);
   });
 
   it("reports the pinned commit and the run's namespace", async () => {
