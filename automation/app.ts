@@ -9,8 +9,7 @@
 import express from "express";
 import helmet from "helmet";
 import type Redis from "ioredis";
-import { pinoHttp } from "pino-http";
-import type { LevelWithSilent, Logger } from "pino";
+import type { Logger } from "pino";
 import type { TokenTable } from "./config";
 import { authenticate } from "./api/auth";
 import { extensionCors } from "./api/cors";
@@ -19,6 +18,7 @@ import { AppError, errorMiddleware } from "./api/errors";
 import { methodNotAllowed } from "./api/method-not-allowed";
 import { openApiDocument } from "./api/openapi";
 import { rateLimitPerToken } from "./api/rate-limit";
+import { requestLog } from "./api/request-log";
 import { healthRoutes, type ReadinessCheck } from "./api/routes-health";
 import { runRoutes } from "./api/routes-runs";
 import { sessionRoutes, signInRoutes } from "./api/routes-session";
@@ -63,22 +63,7 @@ export function createApp(deps: AppDeps): express.Express {
   app.set("trust proxy", false);
   app.set("etag", false);
 
-  app.use(
-    pinoHttp<express.Request, express.Response, never>({
-      logger: deps.logger,
-      // Only what identifies a request: never headers (tokens) or bodies (env values).
-      serializers: {
-        req: (req: { id: unknown; method: string; url: string }) => ({
-          id: req.id,
-          method: req.method,
-          url: req.url.split("?")[0],
-        }),
-        res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
-      },
-      customLogLevel: (_req, res, err): LevelWithSilent => (err || res.statusCode >= 500 ? "error" : "info"),
-      autoLogging: { ignore: (req) => req.url === "/healthz" || req.url === "/readyz" },
-    }),
-  );
+  app.use(requestLog(deps.logger));
   app.use(
     helmet({
       // The dashboard loads its own files only; no `upgrade-insecure-requests`: the API is plain HTTP on loopback.
@@ -108,7 +93,7 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(signInRoutes(sessions));
   app.use(methodNotAllowed(document));
   app.use(authenticate(deps.tokens, sessions));
-  app.use(rateLimitPerToken(deps.redis, deps.rateLimitPerMinute, deps.logger));
+  app.use(rateLimitPerToken(deps.redis, deps.rateLimitPerMinute));
   app.post(
     ["/runs", "/runs/:id/extend"],
     express.json({

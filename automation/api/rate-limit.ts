@@ -1,15 +1,18 @@
 /**
- * Per-token rate limit (express-rate-limit) counted in Redis, so that every API instance shares one
- * budget. A request costs no round trip: each process counts its own hits at once and adds them to
- * Redis in one INCRBY per key every `flushMs` (default 50 ms), learning the other processes' hits
- * from the reply, so the shared budget can be overrun by what the others took in the last flush
- * interval. While Redis is away each process still counts its own hits: an outage of the counter
- * does not lift the limit, and does not turn into an outage of reads that MongoDB alone can serve.
+ * Per-token rate limit counted in Redis, so that every API instance shares one budget. A request
+ * costs no round trip: each process counts its own hits at once and adds them to Redis in one INCRBY
+ * per key every `flushMs` (default 50 ms), learning the other processes' hits from the reply, so the
+ * shared budget can be overrun by what the others took in the last flush interval. While Redis is
+ * away each process still counts its own hits: an outage of the counter does not lift the limit, and
+ * does not turn into an outage of reads that MongoDB alone can serve.
+ *
+ * The middleware is synchronous, with the IETF draft-8 `RateLimit` and `RateLimit-Policy` headers
+ * express-rate-limit wrote before: that library's awaits, hash and checks on every request cost the
+ * read path more than the counting itself.
  */
+import { createHash } from "node:crypto";
 import type { RequestHandler } from "express";
-import { rateLimit, type Store, type IncrementResponse } from "express-rate-limit";
 import type Redis from "ioredis";
-import type { Logger as PinoLogger } from "pino";
 import { AppError, sendError } from "./errors";
 
 /** One key's fixed window as this process knows it. */
@@ -22,43 +25,31 @@ interface Window {
   unflushed: number;
 }
 
+/** A key's count as of this hit: every process's hits in the window, and when the window ends (ms). */
+export interface Hits {
+  readonly totalHits: number;
+  readonly resetAt: number;
+}
+
 /** A fixed-window counter in Redis, counted here first (see above). */
-export class RedisRateStore implements Store {
+export class RedisRateStore {
   readonly prefix = "ratelimit:";
-  private windowMs = 60_000;
   private readonly windows = new Map<string, Window>();
   private flushing: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly redis: Redis,
+    private readonly windowMs = 60_000,
     private readonly flushMs = 50,
     private readonly now: () => number = Date.now,
   ) {}
 
-  init(options: { windowMs: number }): void {
-    this.windowMs = options.windowMs;
-  }
-
-  async increment(key: string): Promise<IncrementResponse> {
+  /** Counts one hit of `key` in this process; Redis hears of it at the next flush. */
+  increment(key: string): Hits {
     const window = this.window(key);
     window.unflushed++;
     this.flushingSoon();
-    return { totalHits: window.shared + window.unflushed, resetTime: new Date(window.resetAt) };
-  }
-
-  async decrement(key: string): Promise<void> {
-    const window = this.windows.get(key);
-    if (window && window.unflushed > 0) {
-      window.unflushed--;
-      return;
-    }
-    if (window) window.shared = Math.max(0, window.shared - 1);
-    await this.redis.decr(this.prefix + key);
-  }
-
-  async resetKey(key: string): Promise<void> {
-    this.windows.delete(key);
-    await this.redis.del(this.prefix + key);
+    return { totalHits: window.shared + window.unflushed, resetAt: window.resetAt };
   }
 
   /** Adds every key's unflushed hits to Redis and reads back the totals (exposed for tests). */
@@ -107,25 +98,37 @@ export class RedisRateStore implements Store {
   }
 }
 
-/** The limiter; mount it after `authenticate` (it keys on the token's digest). */
-export function rateLimitPerToken(redis: Redis, perMinute: number, logger: PinoLogger): RequestHandler {
-  const log = (level: "warn" | "error") => (error: unknown, message?: string) =>
-    logger[level]({ err: error instanceof Error ? error.message : String(error) }, message ?? "rate limiter");
-  return rateLimit({
-    // Through pino, never the console; a store error during a Redis outage is a warning.
-    logger: { error: log("warn"), warn: log("warn") },
-    windowMs: 60_000,
-    limit: perMinute,
-    standardHeaders: "draft-8",
-    legacyHeaders: false,
-    store: new RedisRateStore(redis),
-    passOnStoreError: true,
-    keyGenerator: (_req, res) => String(res.locals.tokenId),
-    handler: (_req, res, _next, options) => {
-      res.setHeader("Retry-After", String(Math.ceil(options.windowMs / 1000)));
-      sendError(res, new AppError("rate_limited", "too many requests for this token", 429, "authorization"));
-    },
-    // The key is a token digest, not an IP: the IP-specific checks do not apply.
-    validate: { keyGeneratorIpFallback: false, ip: false },
-  });
+/**
+ * The limiter, `perMinute` requests per token; mount it after `authenticate` (it keys on the token's
+ * digest). Over the limit: 429 with Retry-After.
+ */
+export function rateLimitPerToken(redis: Redis, perMinute: number): RequestHandler {
+  const windowMs = 60_000;
+  const store = new RedisRateStore(redis, windowMs);
+  const name = `"${perMinute}-in-1min"`;
+  // The policy's partition key names the token without revealing it (as express-rate-limit did).
+  const policies = new Map<string, string>();
+  const policyOf = (key: string) => {
+    let policy = policies.get(key);
+    if (policy === undefined) {
+      const pk = Buffer.from(createHash("sha256").update(key).digest("hex").slice(0, 12)).toString("base64");
+      policy = `${name}; q=${perMinute}; w=${windowMs / 1000}; pk=:${pk}:`;
+      if (policies.size >= 10_000) policies.clear();
+      policies.set(key, policy);
+    }
+    return policy;
+  };
+  return (_req, res, next) => {
+    const key = String(res.locals.tokenId);
+    const { totalHits, resetAt } = store.increment(key);
+    const resetSeconds = Math.max(0, Math.ceil((resetAt - Date.now()) / 1000));
+    res.setHeader("RateLimit", `${name}; r=${Math.max(perMinute - totalHits, 0)}; t=${resetSeconds}`);
+    res.setHeader("RateLimit-Policy", policyOf(key));
+    if (totalHits <= perMinute) {
+      next();
+      return;
+    }
+    res.setHeader("Retry-After", String(windowMs / 1000));
+    sendError(res, new AppError("rate_limited", "too many requests for this token", 429, "authorization"));
+  };
 }

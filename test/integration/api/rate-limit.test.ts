@@ -1,7 +1,9 @@
 /** The rate limit's counter: counted in the process at once, shared through Redis within a flush. */
+import type { AddressInfo } from "node:net";
+import express from "express";
 import Redis from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { RedisRateStore } from "../../../automation/api/rate-limit";
+import { rateLimitPerToken, RedisRateStore } from "../../../automation/api/rate-limit";
 import { startRedis, type TestService } from "../../support/services";
 
 let redis: TestService;
@@ -18,9 +20,7 @@ afterAll(async () => {
 });
 
 function store(conn: Redis): RedisRateStore {
-  const s = new RedisRateStore(conn, 10_000); // flushed by hand below
-  s.init({ windowMs: 60_000 });
-  return s;
+  return new RedisRateStore(conn, 60_000, 10_000); // flushed by hand below
 }
 
 describe("the rate limit's counter", () => {
@@ -55,5 +55,37 @@ describe("the rate limit's counter", () => {
     for (let i = 0; i < 3; i++) await lonely.increment("tok-away");
     await lonely.flush();
     expect((await lonely.increment("tok-away")).totalHits).toBe(4);
+  });
+});
+
+describe("the per-token limiter", () => {
+  it("answers with the draft-8 headers, then 429 with Retry-After past the limit, per token", async () => {
+    const app = express();
+    app.use((req, res, next) => {
+      res.locals.tokenId = req.headers["x-token"];
+      next();
+    });
+    app.use(rateLimitPerToken(a, 2));
+    app.get("/", (_req, res) => void res.json({ ok: true }));
+    const server = app.listen(0, "127.0.0.1");
+    await new Promise((r) => server.once("listening", r));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+    const get = (token: string) => fetch(url, { headers: { "x-token": token } });
+    try {
+      const [first, second, third] = [await get("tok-a"), await get("tok-a"), await get("tok-a")];
+      expect([first.status, second.status, third.status]).toEqual([200, 200, 429]);
+      expect(first.headers.get("ratelimit")).toMatch(/^"2-in-1min"; r=1; t=(59|60)$/);
+      expect(first.headers.get("ratelimit-policy")).toMatch(/^"2-in-1min"; q=2; w=60; pk=:[A-Za-z0-9+/=]+:$/);
+      expect(third.headers.get("ratelimit")).toMatch(/^"2-in-1min"; r=0; t=/);
+      expect(third.headers.get("retry-after")).toBe("60");
+      expect(((await third.json()) as { error: unknown }).error).toMatchObject({
+        code: "rate_limited",
+        field: "authorization",
+      });
+      // Another token has a budget of its own.
+      expect((await get("tok-b")).status).toBe(200);
+    } finally {
+      await new Promise((r) => server.close(r));
+    }
   });
 });
