@@ -12,7 +12,7 @@ import { inSpan, linkTo, RUN_ID_ATTRIBUTE, traceparentOf } from "../tracing/span
 import { newRunId } from "./ids";
 import type { JobAction, RunRecord } from "./run";
 import { EXTENDABLE, type RunState } from "./states";
-import type { RunStore, StoredRun, TransitionResult } from "./store";
+import type { IdempotencyMark, RunStore, StoredRun, TransitionResult } from "./store";
 import { checkRepoUrl, type Resolver, type UrlPolicyOptions } from "./url-policy";
 
 /** What the service needs. */
@@ -69,26 +69,15 @@ export class RunService {
     const repoUrl = await checkRepoUrl(input.repoUrl, this.deps.urlPolicy, this.deps.resolver);
     await this.deps.queueReady();
 
-    let id = newRunId();
-    if (idempotencyKey !== undefined) {
-      const hash = store.requestDigest(canonicalRequest(input));
-      const earlier = await store.reserveIdempotencyKey(owner, idempotencyKey, hash, id);
-      if (earlier) {
-        if (earlier.requestHash !== hash) {
-          // 409, not 422: the request is valid in itself and conflicts with the key's earlier use.
-          throw new AppError(
-            "idempotency_key_reused",
-            "this Idempotency-Key was used with a different request",
-            409,
-            "Idempotency-Key",
-          );
-        }
-        const run = await store.getOwned(owner, earlier.runId);
-        if (run) return { run, replayed: true };
-        // The earlier attempt reserved the key but stored nothing: finish it under the same id.
-        id = earlier.runId;
-      }
-    }
+    const id = newRunId();
+    // The key goes on the run itself: the insert that stores the run also claims the key.
+    const idempotency =
+      idempotencyKey === undefined
+        ? undefined
+        : {
+            key: store.idempotencyKeyDigest(owner, idempotencyKey),
+            requestHash: store.requestDigest(canonicalRequest(input)),
+          };
 
     // The run's trace starts here; its traceparent goes on the record, for the worker that takes the job.
     return inSpan(
@@ -98,14 +87,17 @@ export class RunService {
         this.insertQueued(owner, id, input, {
           repoUrl,
           ttl,
-          idempotencyKey,
+          idempotency,
           traceparent: traceparentOf(span),
         }),
       { parent: "root" },
     );
   }
 
-  /** Inserts the QUEUED record and queues its deploy job; undoes the insert when the job cannot be queued. */
+  /**
+   * Inserts the QUEUED record and queues its deploy job; undoes the insert when the job cannot be
+   * queued. A key an earlier run holds answers with that run, if the request is the same.
+   */
   private async insertQueued(
     owner: string,
     id: string,
@@ -113,9 +105,9 @@ export class RunService {
     {
       repoUrl,
       ttl,
-      idempotencyKey,
+      idempotency,
       traceparent,
-    }: { repoUrl: string; ttl: number; idempotencyKey?: string; traceparent?: string },
+    }: { repoUrl: string; ttl: number; idempotency?: IdempotencyMark; traceparent?: string },
   ): Promise<Created> {
     const { store } = this.deps;
     const at = this.now();
@@ -151,16 +143,19 @@ export class RunService {
       updatedAt: at,
       expiresAt: new Date(at.getTime() + ttl * 1000),
     };
-    const run = await store.insert(record);
+    const created = idempotency
+      ? await store.insertWithKey(record, idempotency)
+      : { inserted: await store.insert(record) };
+    if ("earlier" in created) return replay(created.earlier, idempotency?.requestHash);
+    const run = created.inserted;
     // QUEUED goes on the event stream before the job can reach a worker, whose CLONING must come after it.
     await this.emitState(run);
     try {
       return { run: await this.enqueue(run, "deploy"), replayed: false };
     } catch (err) {
-      // Not queued means not created: undo, so that the client's retry starts from nothing.
+      // Not queued means not created: undo (the key goes with the run), so that the client's retry
+      // starts from nothing.
       await store.removeUnqueued(id).catch(() => undefined);
-      if (idempotencyKey !== undefined)
-        await store.releaseIdempotencyKey(owner, idempotencyKey).catch(() => undefined);
       throw err;
     }
   }
@@ -346,6 +341,23 @@ export async function emitState(
   } catch (err) {
     logger.warn({ runId: run._id, err: (err as Error).message }, "could not append a state event");
   }
+}
+
+/**
+ * The answer to a create whose Idempotency-Key an earlier run holds: that run, when the request is
+ * the same; 409, not 422, when it is not (the request is valid in itself and conflicts with the key's
+ * earlier use).
+ */
+function replay(earlier: StoredRun, requestHash: string | undefined): Created {
+  if (requestHash === undefined || earlier.idempotency?.requestHash !== requestHash) {
+    throw new AppError(
+      "idempotency_key_reused",
+      "this Idempotency-Key was used with a different request",
+      409,
+      "Idempotency-Key",
+    );
+  }
+  return { run: earlier, replayed: true };
 }
 
 /**

@@ -13,23 +13,26 @@ import type { RunRecord } from "./run";
 import { RUN_STATES, type RunState } from "./states";
 import { planTransition } from "./transition-plan";
 
+/**
+ * A run's Idempotency-Key, kept on the run itself: the digest of (owner, key), unique among runs,
+ * and the digest of the request that created the run.
+ */
+export interface IdempotencyMark {
+  readonly key: string;
+  readonly requestHash: string;
+}
+
 /** A stored record plus its write counter (the compare-and-set's second half). */
-export type StoredRun = RunRecord & { version: number };
+export type StoredRun = RunRecord & { version: number; idempotency?: IdempotencyMark };
+
+/** What `insertWithKey` did: stored the run, or found the earlier run that holds its key. */
+export type KeyedInsert = { inserted: StoredRun } | { earlier: StoredRun };
 
 /** What local previews read of a READY run (`findReadyPreviews`). */
 export type ReadyPreviewRun = Pick<
   StoredRun,
   "_id" | "namespace" | "previewTargets" | "localUrls" | "createdAt" | "version"
 >;
-
-/** The idempotency record of one (owner, Idempotency-Key) pair. */
-interface IdempotencyRecord {
-  _id: string;
-  owner: string;
-  runId: string;
-  requestHash: string;
-  createdAt: Date;
-}
 
 /** Fields a transition may set besides the status. */
 export type RunPatch = Partial<
@@ -107,7 +110,6 @@ export type RecordLock = <T>(id: string, fn: () => Promise<T>) => Promise<T>;
  */
 export class RunStore {
   private readonly runs: Collection<StoredRun>;
-  private readonly idempotency: Collection<IdempotencyRecord>;
   /** Whether the server enforces `RUNS_VALIDATOR` (FerretDB v1 does not; the service does anyway). */
   serverValidation = false;
   /**
@@ -124,7 +126,6 @@ export class RunStore {
     private readonly sealer?: EnvSealer,
   ) {
     this.runs = db.collection<StoredRun>("runs");
-    this.idempotency = db.collection<IdempotencyRecord>("idempotency");
   }
 
   /** Creates the collections, their validator where supported, and the indexes. Idempotent. */
@@ -136,7 +137,11 @@ export class RunStore {
       await this.runs.createIndex({ owner: 1, createdAt: -1 }, { name: "owner_createdAt" });
       await this.runs.createIndex({ status: 1 }, { name: "status" });
       await this.runs.createIndex({ expiresAt: 1 }, { name: "expiresAt" });
-      await this.idempotency.createIndex({ createdAt: 1 }, { name: "createdAt" });
+      // Sparse: runs created without a key are not in it.
+      await this.runs.createIndex(
+        { "idempotency.key": 1 },
+        { name: "idempotency_key", unique: true, sparse: true },
+      );
     });
   }
 
@@ -181,7 +186,7 @@ export class RunStore {
   }
 
   /**
-   * The digest an idempotency record keeps of a request: keyed with the instance key when the store
+   * The digest a run keeps of the request that created it: keyed with the instance key when the store
    * has one, so a record never holds a guessable hash of a request's values.
    */
   requestDigest(canonical: string): string {
@@ -193,6 +198,41 @@ export class RunStore {
     const stored: StoredRun = { ...run, version: 1 };
     await mongoCall(() => this.runs.insertOne(stored));
     return stored;
+  }
+
+  /** The digest under which a run keeps its owner's Idempotency-Key. */
+  idempotencyKeyDigest(owner: string, key: string): string {
+    return createHash("sha256").update(`${owner}\0${key}`).digest("hex");
+  }
+
+  /**
+   * Inserts a new run that carries an Idempotency-Key, in one write: the key is unique among runs, so
+   * when a run of the last IDEMPOTENCY_TTL_MS holds it already, nothing is written and that run is
+   * the answer. An older run gives the key up (clients retry within minutes, not days); a run removed
+   * in between (its job never reached the queue) leaves the key free.
+   */
+  async insertWithKey(run: RunRecord, idempotency: IdempotencyMark): Promise<KeyedInsert> {
+    const stored: StoredRun = { ...run, version: 1, idempotency };
+    for (let tries = 0; tries < 3; tries++) {
+      try {
+        await mongoCall(() => this.runs.insertOne(stored));
+        return { inserted: stored };
+      } catch (err) {
+        if (!(err instanceof MongoServerError) || err.code !== DUPLICATE_KEY) throw err;
+      }
+      const earlier = await mongoCall(() => this.runs.findOne({ "idempotency.key": idempotency.key }));
+      if (!earlier) continue;
+      if (earlier.createdAt.getTime() >= this.now().getTime() - IDEMPOTENCY_TTL_MS) return { earlier };
+      await this.locked(earlier._id, () =>
+        mongoCall(() =>
+          this.runs.updateOne(
+            { _id: earlier._id, "idempotency.key": idempotency.key },
+            { $unset: { idempotency: "" }, $inc: { version: 1 } },
+          ),
+        ),
+      );
+    }
+    throw new Error("the run's Idempotency-Key stayed taken");
   }
 
   /** A run by id, whoever owns it (workers, sweepers). */
@@ -351,48 +391,6 @@ export class RunStore {
   async findByIds(ids: readonly string[]): Promise<StoredRun[]> {
     if (ids.length === 0) return [];
     return mongoCall(() => this.runs.find({ _id: { $in: [...ids] } }).toArray());
-  }
-
-  /**
-   * Reserves an Idempotency-Key for a new run. Returns null when the key is new (the caller creates
-   * `runId`), or the earlier reservation (its run id and request hash) when the key was used before.
-   */
-  async reserveIdempotencyKey(
-    owner: string,
-    key: string,
-    requestHash: string,
-    runId: string,
-  ): Promise<{ runId: string; requestHash: string } | null> {
-    const _id = createHash("sha256").update(`${owner}\0${key}`).digest("hex");
-    try {
-      await mongoCall(() =>
-        this.idempotency.insertOne({ _id, owner, runId, requestHash, createdAt: this.now() }),
-      );
-      return null;
-    } catch (err) {
-      if (!(err instanceof MongoServerError) || err.code !== DUPLICATE_KEY) throw err;
-    }
-    const existing = await mongoCall(() => this.idempotency.findOne({ _id }));
-    if (!existing) throw new Error("idempotency record vanished");
-    if (existing.createdAt.getTime() < this.now().getTime() - IDEMPOTENCY_TTL_MS) {
-      // An old key starts over (clients retry within minutes, not days).
-      const taken = await this.locked(_id, () =>
-        mongoCall(() =>
-          this.idempotency.findOneAndReplace(
-            { _id, createdAt: existing.createdAt },
-            { owner, runId, requestHash, createdAt: this.now() },
-          ),
-        ),
-      );
-      if (taken) return null;
-    }
-    return { runId: existing.runId, requestHash: existing.requestHash };
-  }
-
-  /** Drops a reservation whose run could not be queued, so the client's retry can create it. */
-  async releaseIdempotencyKey(owner: string, key: string): Promise<void> {
-    const _id = createHash("sha256").update(`${owner}\0${key}`).digest("hex");
-    await mongoCall(() => this.idempotency.deleteOne({ _id }));
   }
 
   /** Round trip to the database (readiness). */

@@ -328,7 +328,7 @@ async function countStored() {
   const db = h.server.runtime.mongo.db();
   return {
     runs: await db.collection("runs").countDocuments(),
-    keys: await db.collection("idempotency").countDocuments(),
+    keys: await db.collection("runs").countDocuments({ idempotency: { $exists: true } }),
     jobs: await h.server.runtime.redis.xlen(JOBS_STREAM),
   };
 }

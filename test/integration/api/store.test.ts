@@ -43,7 +43,9 @@ function record(overrides: Partial<RunRecord> = {}): RunRecord {
 describe("RunStore", () => {
   it("creates its indexes (validators are not supported by FerretDB v1: detected, not fatal)", async () => {
     const names = (await client.db().collection("runs").indexes()).map((i) => i.name);
-    expect(names).toEqual(expect.arrayContaining(["owner_createdAt", "status", "expiresAt"]));
+    expect(names).toEqual(
+      expect.arrayContaining(["owner_createdAt", "status", "expiresAt", "idempotency_key"]),
+    );
     expect(store.serverValidation).toBe(false);
   });
 
@@ -119,25 +121,49 @@ describe("RunStore", () => {
     expect((await store.get(extended._id))?.status).toBe("READY");
   });
 
-  it("reserves an idempotency key once per owner", async () => {
-    expect(await store.reserveIdempotencyKey("alice", "k", "h1", "run0000001")).toBeNull();
-    expect(await store.reserveIdempotencyKey("alice", "k", "h2", "run0000002")).toEqual({
-      runId: "run0000001",
-      requestHash: "h1",
+  it("stores a run with its Idempotency-Key once per owner; a second run with the key gets the first", async () => {
+    const mark = (owner: string, requestHash: string) => ({
+      key: store.idempotencyKeyDigest(owner, "k"),
+      requestHash,
     });
-    expect(await store.reserveIdempotencyKey("bob", "k", "h1", "run0000003")).toBeNull();
+    const first = await store.insertWithKey(record({ owner: "alice" }), mark("alice", "h1"));
+    expect(first).toMatchObject({ inserted: { idempotency: { requestHash: "h1" } } });
+    const firstId = "inserted" in first ? first.inserted._id : "";
+    const again = record({ owner: "alice" });
+    expect(await store.insertWithKey(again, mark("alice", "h2"))).toMatchObject({
+      earlier: { _id: firstId, idempotency: { requestHash: "h1" } },
+    });
+    // Nothing of the second run was written; another owner's key space is its own.
+    expect(await store.get(again._id)).toBeNull();
+    expect(await store.insertWithKey(record({ owner: "bob" }), mark("bob", "h1"))).toHaveProperty("inserted");
   });
 
-  it("forgets an idempotency key after a day", async () => {
+  it("frees the key of a run that is removed (its job never reached the queue)", async () => {
+    const mark = { key: store.idempotencyKeyDigest("dora", "k"), requestHash: "h1" };
+    const first = record({ owner: "dora" });
+    await store.insertWithKey(first, mark);
+    await store.removeUnqueued(first._id);
+    const retry = record({ owner: "dora" });
+    expect(await store.insertWithKey(retry, mark)).toMatchObject({ inserted: { _id: retry._id } });
+  });
+
+  it("gives an Idempotency-Key over to a new run after a day, and the old run keeps its data", async () => {
     let now = new Date();
     const clocked = new RunStore(client.db(), pino({ level: "silent" }), () => now);
-    expect(await clocked.reserveIdempotencyKey("carol", "k", "h1", "run0000004")).toBeNull();
+    const mark = (requestHash: string) => ({ key: clocked.idempotencyKeyDigest("carol", "k"), requestHash });
+    const old = record({ owner: "carol", createdAt: now });
+    await clocked.insertWithKey(old, mark("h1"));
     now = new Date(now.getTime() + 25 * 3600_000);
-    expect(await clocked.reserveIdempotencyKey("carol", "k", "h2", "run0000005")).toBeNull();
-    expect(await clocked.reserveIdempotencyKey("carol", "k", "h3", "run0000006")).toEqual({
-      runId: "run0000005",
-      requestHash: "h2",
-    });
+    const fresh = record({ owner: "carol", createdAt: now });
+    expect(await clocked.insertWithKey(fresh, mark("h2"))).toMatchObject({ inserted: { _id: fresh._id } });
+    expect(await clocked.insertWithKey(record({ owner: "carol", createdAt: now }), mark("h3"))).toMatchObject(
+      {
+        earlier: { _id: fresh._id, idempotency: { requestHash: "h2" } },
+      },
+    );
+    const kept = await clocked.get(old._id);
+    expect(kept).toMatchObject({ _id: old._id, repoUrl: old.repoUrl, status: old.status });
+    expect(kept?.idempotency).toBeUndefined();
   });
 
   it("pages an owner's runs newest first with a cursor and a status filter", async () => {
