@@ -1,4 +1,5 @@
 import { apiBench } from "./api-bench";
+import { kindBench } from "./kind-bench";
 import { platformBench } from "./platform-bench";
 import { runBench } from "./run-bench";
 
@@ -17,6 +18,7 @@ const BENCHES: Record<string, (args: BenchArgs) => Promise<Record<string, number
   run: ({ repetitions }) => runBench(repetitions),
   api: apiBench,
   platform: ({ repetitions }) => platformBench(repetitions),
+  kind: ({ repetitions }) => kindBench(repetitions),
 };
 
 function integerFlag(rest: string[], flag: string, fallback: number, min = 1): number {

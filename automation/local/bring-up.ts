@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { loadConfig } from "../config";
 import { start, type RunningServer } from "../server";
 import { apiEnvironment, pulumiEnvironment, type PlatformOutputs } from "./api-environment";
 import { chooseCluster, type ClusterChoice, type MachineProbe } from "./cluster-choice";
@@ -131,9 +132,9 @@ export async function bringUp(options: BringUpOptions): Promise<BroughtUp> {
     port,
     telemetry: telemetryEnvironment(telemetry),
   });
-  // The API's configuration and its engine are read from the environment, like `npm run api`.
-  Object.assign(process.env, apiEnv);
-  const server = await start();
+  // The API and its engine read their configuration once, from this environment: nothing of it is
+  // left in this process's own environment.
+  const server = await start({ config: loadConfig({ ...process.env, ...apiEnv }) });
 
   const record: InstanceRecord = {
     url: server.url,

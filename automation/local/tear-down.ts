@@ -1,6 +1,7 @@
 import * as fs from "node:fs";
 import IORedis from "ioredis";
 import { MongoClient } from "mongodb";
+import { loadConfig } from "../config";
 import { start, type RunningServer } from "../server";
 import { PROJECT_DIR, withProcessEnv } from "./bring-up";
 import { homeFiles, processAlive, readInstance, type InstanceRecord } from "./home";
@@ -66,8 +67,7 @@ async function destroyRuns(record: InstanceRecord, token: string, progress: Prog
     (await api.healthy());
   if (!external) {
     // Nobody serves the API: run it here for the time it takes to destroy the runs.
-    process.env.REPORUNNER_PORT = "0";
-    inProcess = await start();
+    inProcess = await start({ config: loadConfig({ ...process.env, REPORUNNER_PORT: "0" }) });
     api = new LocalApi(inProcess.url, token);
   }
   try {
