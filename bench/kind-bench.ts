@@ -1,4 +1,7 @@
 import { execFileSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
 import { kindClusterConfig } from "../components/cluster/kind";
 import { DEFAULT_JAEGER_PORT, DEFAULT_PREVIEW_PORT, hostPortMappings } from "../components/cluster/ports";
 import { prepareKindHere } from "../automation/local/kind-here";
@@ -17,7 +20,11 @@ const KIND_USERS_CREATE_SECONDS = 36;
  */
 export async function kindBench(repetitions: number): Promise<Record<string, number | boolean>> {
   const testEnv = useTestEnvironment();
-  const here = await prepareKindHere(PROJECT_DIR, testEnv, () => undefined);
+  const kubeconfig = path.join(
+    fs.mkdtempSync(path.join(os.tmpdir(), "reporunner-kind-bench-")),
+    "kubeconfig",
+  );
+  const here = await prepareKindHere(PROJECT_DIR, testEnv, kubeconfig, () => undefined);
   const { PATH: toolPath, ...variables } = here.cliEnvironment;
   const env = { ...process.env, ...variables, PATH: `${toolPath}:${process.env.PATH}` };
   const name = "bench";

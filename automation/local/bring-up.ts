@@ -67,7 +67,9 @@ export async function bringUp(options: BringUpOptions): Promise<BroughtUp> {
   // kind as built here runs on the test environment's Docker engine and Pulumi.
   const builtin =
     provider === "builtin" || kindHere ? await ensureBuiltinCluster(PROJECT_DIR, progress.detail) : undefined;
-  const here = kindHere ? await prepareKindHere(PROJECT_DIR, builtin!.env, progress.detail) : undefined;
+  const here = kindHere
+    ? await prepareKindHere(PROJECT_DIR, builtin!.env, path.join(home, "kind.kubeconfig"), progress.detail)
+    : undefined;
   // The tools the test environment built (pulumi, kubectl, its Docker engine) come first on PATH; with
   // kind as built here, kind and its docker wrapper before them, for every run's `kind load`.
   const tools: Record<string, string> = builtin

@@ -71,6 +71,7 @@ export function privilegedContainersWork(status = "/proc/self/status"): boolean 
 export async function prepareKindHere(
   projectDir: string,
   testEnvironment: Readonly<Record<string, string>>,
+  kubeconfigFile: string,
   onLine: (line: string) => void,
 ): Promise<KindHere> {
   const kindFolder = kindOnPath() ? undefined : builtKindFolder();
@@ -90,6 +91,9 @@ export async function prepareKindHere(
     cliEnvironment: {
       ...(toolFolders.length > 0 ? { PATH: toolFolders.join(":") } : {}),
       DOCKER_HOST: dockerHost,
+      // kind writes its context into $KUBECONFIG and takes it out again on delete: here that could be the
+      // test environment's own kubeconfig, left without a current context. It gets a file of its own.
+      KUBECONFIG: kubeconfigFile,
       // The default bridge: kind's own network would need a DNS the wrapper cannot give unprivileged nodes.
       ...(wrapper ? { KIND_EXPERIMENTAL_DOCKER_NETWORK: "bridge" } : {}),
     },

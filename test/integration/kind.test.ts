@@ -154,6 +154,8 @@ describe("npm start -- --cluster kind", () => {
       });
       expect(clusters.split("\n")).not.toContain(CLUSTER);
       expect(fs.existsSync(path.join(home, ".reporunner"))).toBe(false);
+      // kind kept its context out of every kubeconfig but its own: the test environment's is as it was.
+      expect(kubectl(["config", "current-context"]).trim()).toBe(testEnv.KUBE_CONTEXT);
     },
     10 * 60_000,
   );
