@@ -30,6 +30,7 @@ import {
   programHostCount,
 } from "./engine-config";
 import { pulumiCommandWithOwnEnvironment } from "./pulumi-command";
+import { listRunStackIds, pulumiWhoAmI } from "./pulumi-cli";
 import type { Config } from "../config";
 import type { UrlPolicyOptions } from "../runs/url-policy";
 import { CheckoutError, checkoutSource } from "./source-checkout";
@@ -369,17 +370,13 @@ export class PulumiRunEngine implements RunEngine {
     await this.options.programHosts?.warm();
   }
 
-  async listRunStacks(): Promise<string[]> {
-    const workspace = await this.getWorkspace();
-    const stacks = await workspace.listStacks();
-    return stacks
-      .map((s) => s.name.split("/").pop()!)
-      .flatMap((name) => (name.startsWith("run-") ? [name.slice(4)] : []));
+  /** The CLI alone, as the deferred engine asks it (`pulumi-cli.ts`): no workspace needed. */
+  listRunStacks(): Promise<string[]> {
+    return listRunStackIds(this.options);
   }
 
-  async ping(): Promise<void> {
-    const workspace = await this.getWorkspace();
-    await workspace.whoAmI();
+  ping(): Promise<void> {
+    return pulumiWhoAmI(this.options);
   }
 
   private getWorkspace(): Promise<LocalWorkspace> {
