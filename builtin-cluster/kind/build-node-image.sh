@@ -1,16 +1,20 @@
 #!/usr/bin/env bash
 # Builds a kind node image for Kubernetes $KUBERNETES_VERSION from what this machine's registries serve, since
 # kindest/node cannot be pulled: reporunner/kind-node:$KUBERNETES_VERSION in the test environment's dockerd.
-# Needs root (chroot), `npm run setup` (kubernetes, etcd, kube-router, base-rootfs builds) and `npm run env:up`
-# (dockerd, DOCKER_HOST in .builtin-cluster/env). Reuses the image when its inputs have not changed.
+# Needs root (chroot), `npm run setup` (the kubernetes, etcd, kube-router, base-rootfs, local-path-provisioner,
+# kubeadm, crictl and coredns-kind builds) and `npm run env:up` (dockerd, DOCKER_HOST in .builtin-cluster/env).
+# Reuses the image when its inputs have not changed. Only the image is made here: every Go build it takes is
+# setup's, so that setup builds them alongside the rest and this waits only for Docker.
 #
 # What goes in, following kind v0.33.0's images/base/Dockerfile and pkg/build/nodeimage:
 #   - Debian bookworm (the debian:bookworm-slim image up.sh makes) + systemd, containerd 1.6, runc, the CNI
 #     plugins, iptables/nftables/conntrack/... from Debian's mirror (apt-get in a chroot)
 #   - kind's files/ (entrypoint, systemd units, containerd config, /kind/bin) from the kind module
-#   - kubelet, kubectl (build/20-kubernetes.sh), kubeadm and crictl (built here), /kind/version
+#   - kubelet, kubectl (build/20-kubernetes.sh), kubeadm (build/41-kubeadm.sh), crictl (build/42-crictl.sh),
+#     /kind/version
 #   - control-plane images, imported into the node's containerd under the names kubeadm asks for
-#     (registry.k8s.io/...): kube-apiserver, -controller-manager, -scheduler, -proxy, etcd, coredns, pause
+#     (registry.k8s.io/...): kube-apiserver, -controller-manager, -scheduler, -proxy, etcd, coredns
+#     (build/43-coredns-kind.sh), pause
 #   - /kind/manifests/default-cni.yaml = kube-router (node/default-cni.yaml) and its image
 #   - /kind/manifests/default-storage.yaml = kind's own local-path-provisioner manifest (pkg/build/nodeimage/
 #     const_storage.go) on our build of it (build/27-local-path-provisioner.sh), its helper on the tools image:
@@ -24,53 +28,30 @@ ENV_FILE="$PROJECT_DIR/.builtin-cluster/env"
 [[ -n "${DOCKER_HOST:-}" ]] || die "no DOCKER_HOST: run 'npm run env:up' first"
 
 KIND_VERSION=${KIND_VERSION:-v0.33.0}
-CRICTL_VERSION=${CRICTL_VERSION:-v1.34.0}
 HERE="$CLUSTER_DIR/kind"
-ptr() { local f="$TOOLCHAIN_ROOT/builtin-cluster-paths/$1"; [[ -f $f ]] || die "$1 not built: npm run setup"; cat "$f"; }
-K8S=$(ptr kubernetes)/bin ETCD=$(ptr etcd)/bin/etcd KROUTER=$(ptr kube-router)/bin/kube-router BASE=$(ptr base-rootfs)
+# ptr BUILD → the folder of a setup build (builtin-cluster/build/*-BUILD.sh), or fail saying to run setup.
+# One assignment a line: in `A=$(ptr a) B=$(ptr b)` set -e sees only the last one fail.
+ptr() {
+  local f="$TOOLCHAIN_ROOT/builtin-cluster-paths/$1"
+  [[ -f $f && -d $(cat "$f") ]] || die "$1 not built: run npm run setup"
+  cat "$f"
+}
+K8S=$(ptr kubernetes)/bin
+ETCD=$(ptr etcd)/bin/etcd
+KROUTER=$(ptr kube-router)/bin/kube-router
+BASE=$(ptr base-rootfs)
 LPP=$(ptr local-path-provisioner)/bin/local-path-provisioner
-ver=${KUBERNETES_VERSION#v}; minor=${ver#*.}; minor=${minor%%.*}
-ldk8s="-s -w"
-for p in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
-  ldk8s+=" -X $p.gitVersion=$KUBERNETES_VERSION -X $p.gitMajor=${ver%%.*} -X $p.gitMinor=$minor"
-  ldk8s+=" -X $p.gitTreeState=clean -X $p.buildDate=1970-01-01T00:00:00Z"
-done
-
-# --- Go builds, cached like build/*.sh ---------------------------------------------------------------------
-mod=$HERE/go/kubeadm
-kubeadm_dir=$(cache_dir kubeadm "$KUBERNETES_VERSION" "$(cat "$mod"/go.* "$mod"/*.go | sha256sum)" "$ldk8s")
-if [[ ! -x $kubeadm_dir/bin/kubeadm ]]; then
-  log "building kubeadm $KUBERNETES_VERSION (slow on a cold cache)"
-  rm -rf "$kubeadm_dir.tmp"; mkdir -p "$kubeadm_dir.tmp/bin"
-  (cd "$mod" && CGO_ENABLED=0 nice -n 10 go build -ldflags "$ldk8s" -o "$kubeadm_dir.tmp/bin/" k8s.io/kubernetes/cmd/kubeadm)
-  rm -rf "$kubeadm_dir"; mv "$kubeadm_dir.tmp" "$kubeadm_dir"
-fi
-crictl_dir=$(cache_dir crictl "$CRICTL_VERSION")
-if [[ ! -x $crictl_dir/bin/crictl ]]; then
-  log "building crictl $CRICTL_VERSION"
-  rm -rf "$crictl_dir.tmp"; mkdir -p "$crictl_dir.tmp/bin"
-  GOBIN="$crictl_dir.tmp/bin" CGO_ENABLED=0 nice -n 10 go install "sigs.k8s.io/cri-tools/cmd/crictl@$CRICTL_VERSION"
-  rm -rf "$crictl_dir"; mv "$crictl_dir.tmp" "$crictl_dir"
-fi
-# CoreDNS with the plugins kubeadm's Corefile names (the test environment's build lacks forward/loop/prometheus).
-mod=$HERE/go/coredns
-coredns_dir=$(cache_dir coredns-kind "$COREDNS_VERSION" "$(cat "$mod"/go.* "$mod"/*.go | sha256sum)")
-if [[ ! -x $coredns_dir/bin/coredns ]]; then
-  log "building coredns $COREDNS_VERSION for kind"
-  rm -rf "$coredns_dir.tmp"; mkdir -p "$coredns_dir.tmp/bin"
-  (cd "$mod" && CGO_ENABLED=0 nice -n 10 go build -ldflags "-s -w -X github.com/coredns/coredns/coremain.GitCommit=$COREDNS_VERSION" \
-    -o "$coredns_dir.tmp/bin/coredns" .)
-  rm -rf "$coredns_dir"; mv "$coredns_dir.tmp" "$coredns_dir"
-fi
+KUBEADM=$(ptr kubeadm)/bin/kubeadm
+CRICTL=$(ptr crictl)/bin/crictl
+COREDNS=$(ptr coredns-kind)/bin/coredns
 kind_src=$(go mod download -json "sigs.k8s.io/kind@$KIND_VERSION" | sed -n 's/.*"Dir": "\(.*\)",/\1/p')
 [[ -d $kind_src/images/base/files ]] || die "kind $KIND_VERSION source not found"
 
 # --- the image, keyed by everything above ------------------------------------------------------------------
-KUBEADM=$kubeadm_dir/bin/kubeadm
 images=$("$KUBEADM" config images list --kubernetes-version "$KUBERNETES_VERSION")
 img_of() { grep -E "/$1:" <<<"$images"; }
 key=$( { cat "${BASH_SOURCE[0]}" "$HERE"/node/*; sha256sum "$K8S"/* "$ETCD" "$KROUTER" "$LPP" "$BASE/pause.tar" "$KUBEADM" \
-  "$crictl_dir/bin/crictl" "$coredns_dir/bin/coredns"; echo "$KIND_VERSION $images"; docker image inspect -f '{{.Id}}' debian:bookworm-slim; } \
+  "$CRICTL" "$COREDNS"; echo "$KIND_VERSION $images"; docker image inspect -f '{{.Id}}' debian:bookworm-slim; } \
   | sha256sum | cut -c1-12)
 IMAGE=reporunner/kind-node:$KUBERNETES_VERSION
 if [[ $(docker image inspect -f '{{index .Config.Labels "reporunner.kind-node.key"}}' "$IMAGE" 2>/dev/null) == "$key" ]]; then
@@ -120,7 +101,7 @@ chroot "$R" ctr oci spec | jq '.hooks.createContainer[.hooks.createContainer| le
 pause_img=$(img_of pause)
 sed -i "s#sandbox_image = .*#sandbox_image = \"$pause_img\"#" "$R/etc/containerd/config.toml"
 install -m 0755 "$K8S/kubelet" "$K8S/kubectl" "$KUBEADM" "$R/usr/bin/"
-install -m 0755 "$crictl_dir/bin/crictl" "$R/usr/local/bin/"
+install -m 0755 "$CRICTL" "$R/usr/local/bin/"
 install -m 0755 "$HERE/node/unpriv-fixup" "$R/usr/local/bin/"
 install -m 0644 "$HERE/node/default-cni.yaml" "$R/kind/manifests/default-cni.yaml"
 echo -n "$KUBERNETES_VERSION" >"$R/kind/version"
@@ -154,7 +135,7 @@ scratch_image() { # NAME BINARY PATH-IN-IMAGE
 }
 for c in kube-apiserver kube-controller-manager kube-scheduler; do scratch_image "$c" "$K8S/$c" "/usr/local/bin/$c"; done
 scratch_image etcd "$ETCD" /usr/local/bin/etcd
-scratch_image coredns "$coredns_dir/bin/coredns" /coredns
+scratch_image coredns "$COREDNS" /coredns
 mkdir -p "$work/pause" && tar -C "$work/pause" -xf "$BASE/pause.tar"
 scratch_image pause "$work/pause/pause" /pause
 scratch_image local-path-provisioner "$LPP" /usr/local/bin/local-path-provisioner
