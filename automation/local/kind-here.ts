@@ -65,8 +65,8 @@ export function privilegedContainersWork(status = "/proc/self/status"): boolean 
 
 /**
  * What the platform stack needs to run kind here, given the test environment's variables
- * (`.builtin-cluster/env`). Builds the node image when its inputs changed (minutes the first time,
- * a second when nothing changed), streaming its progress.
+ * (`.builtin-cluster/env`). Builds the node image when its inputs changed (about a minute, from what
+ * `npm run setup` built; a second when nothing changed), streaming its progress.
  */
 export async function prepareKindHere(
   projectDir: string,
