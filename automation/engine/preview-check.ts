@@ -2,8 +2,8 @@ import * as http from "node:http";
 import * as net from "node:net";
 import { GATEWAY_ANSWER_HEADER } from "../../components/gateway/routes";
 
-/** How a preview is checked: an HTTP request, a TCP connection, or not at all (see `waitForPreviews`). */
-export type PreviewCheck = "http" | "tcp" | "none";
+/** How a preview is checked: an HTTP request or a TCP connection (see `waitForPreviews`). */
+export type PreviewCheck = "http" | "tcp";
 
 /**
  * Waits until every preview answers, polling each until `timeoutMs`; returns the URLs that never did.
@@ -12,8 +12,7 @@ export type PreviewCheck = "http" | "tcp" | "none";
  * through the preview gateway's own "not ready yet" page, which its header marks. A TCP
  * preview (a database, a broker) must accept a connection to the URL's host and port: asking Redis
  * or Postgres for a page would fail a run that is fine. `checks` says which is which; a URL not in it
- * is HTTP. "none" is not checked: a TCP preview behind the HTTP gateway, whose own listener would
- * accept any connection and prove nothing (the pod's readiness already holds).
+ * is HTTP. (Behind the HTTP gateway a TCP preview has no URL to check: its pod's readiness holds.)
  */
 export async function waitForPreviews(
   urls: Readonly<Record<string, string>>,
@@ -23,7 +22,6 @@ export async function waitForPreviews(
 ): Promise<string[]> {
   const deadline = Date.now() + timeoutMs;
   const answers = async (url: string, check: PreviewCheck): Promise<boolean> => {
-    if (check === "none") return true;
     while (Date.now() < deadline && !signal?.aborted) {
       if (await (check === "tcp" ? acceptsOnce(url) : answersOnce(url))) return true;
       // A NodePort answers within a few hundred ms of its pods being Ready; a local request costs little.

@@ -256,10 +256,9 @@ export class PulumiRunEngine implements RunEngine {
     const previewUrls = (outputs.previewUrls?.value ?? {}) as Record<string, string>;
     if (!deploying) listener.phase("DEPLOYING");
     const tcp = new Set((outputs.tcpPreviews?.value ?? []) as string[]);
-    // Behind the gateway a TCP preview's URL is the gateway's HTTP listener: it proves nothing.
-    const tcpCheck = target.previewBaseUrl ? "none" : "tcp";
+    // Behind the gateway a TCP preview has no URL here (the gateway speaks HTTP only).
     const checks = Object.fromEntries(
-      Object.keys(previewUrls).map((name) => [name, tcp.has(name) ? tcpCheck : "http"] as const),
+      Object.keys(previewUrls).map((name) => [name, tcp.has(name) ? "tcp" : "http"] as const),
     );
     const silent = await traced("preview check", async (span) => {
       span.setAttribute("reporunner.previews", Object.keys(previewUrls).length);

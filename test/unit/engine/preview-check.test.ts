@@ -37,10 +37,6 @@ describe("waitForPreviews", () => {
     );
   });
 
-  it("does not check a TCP preview it is told to leave alone (behind the HTTP gateway)", async () => {
-    expect(await waitForPreviews({ db: closedUrl }, 1_000, undefined, { db: "none" })).toEqual([]);
-  });
-
   it("waits while the preview gateway answers for the app, and passes once the app answers through it", async () => {
     let routed = false;
     const gateway = http.createServer((_req, res) => {
