@@ -78,9 +78,10 @@ const sourceLocations = {
 
 /** Builds the bundle and its manifest; returns the bundle's path. Throws when esbuild is missing. */
 async function buildCli() {
-  const { build } = require("esbuild");
+  const { build, stop } = require("esbuild");
   fs.mkdirSync(OUT_DIR, { recursive: true });
   const started = Date.now();
+  // esbuild's service process (~44 MiB) would otherwise live as long as the API that rebuilt its bundle.
   const result = await build({
     absWorkingDir: PROJECT_DIR,
     entryPoints: [ENTRY],
@@ -97,7 +98,7 @@ async function buildCli() {
     logLevel: "silent",
     tsconfig: path.join(PROJECT_DIR, "tsconfig.json"),
     plugins: [sourceLocations],
-  });
+  }).finally(() => stop());
   const inputs = {};
   for (const file of [...Object.keys(result.metafile.inputs), ...BUILD_FILES]) {
     const [mtimeMs, size] = stamp(file);
