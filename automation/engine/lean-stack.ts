@@ -62,6 +62,14 @@ export async function upWithEventOutputs(
 }
 
 /**
+ * `stack.up` reading nothing back after it (no outputs, no summary): for an inline program, which
+ * hands its outputs over in this process.
+ */
+export async function upReadingNothing(stack: Stack, options: UpOptions): Promise<void> {
+  await leanView(stack, async () => ({})).up(options);
+}
+
+/**
  * `stack.destroy` without the summary read back after it; the stack is removed with its resources
  * (`--remove`: no `stack rm` after). With `programHost`, the CLI asks that host for the program's
  * plugins instead of starting a language host: destroy does not run the program, so the host may be

@@ -153,6 +153,27 @@ export function gatewayOnlyPlatformConfig(
   };
 }
 
+/** A platform stack's whole config with only Redis (its stand-in image) on the test cluster. */
+export function redisOnlyPlatformConfig(env: Record<string, string>, infraNamespace: string) {
+  const off = { enabled: false };
+  return {
+    "reporunner:stack": { value: "platform" },
+    "reporunner:infraNamespace": { value: infraNamespace },
+    "reporunner:cluster": testClusterConfig(env),
+    "reporunner:services": {
+      value: JSON.stringify({
+        redis: { image: "reporunner-standin/redis:7" },
+        mongodb: off,
+        kafka: off,
+        rabbitmq: off,
+        otelCollector: off,
+        jaeger: off,
+        gateway: off,
+      }),
+    },
+  };
+}
+
 /**
  * The real engine aimed at the test cluster: images go into its containerd, previews are reached on
  * 127.0.0.1, runs are checked out into a fresh folder. `target` and `pulumiEnv` entries override.
