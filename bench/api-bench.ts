@@ -11,7 +11,7 @@ import { ownRssMiB, sampleTreeRss, treeRss } from "./process-rss";
 import { type Verdict, verdict, verdictFields } from "./verdict";
 
 /**
- * `npm run bench -- api [--runs N]`: the Run API under load, on loopback, in this process, over a
+ * `npm run bench -- api [--runs N] [--workers W]`: the Run API under load, on loopback, in this process, over a
  * fresh Redis and FerretDB. `--runs 0` leaves out the concurrency part (no cluster work).
  *   cli          `reporunner --help` and `reporunner translate` against `node -e 0` (cli-bench.ts)
  *   rssIdle      the API alone in its own process, as `npm run api` starts it (api-process.ts), idle
@@ -22,7 +22,7 @@ import { type Verdict, verdict, verdictFields } from "./verdict";
  *                no worker runs, so the runs stay QUEUED, and the databases are dropped afterwards.
  *                Over FerretDB on PostgreSQL (the target's figure), then again over FerretDB on SQLite
  *                (what the tests use): SQLite serialises every write, and a POST writes more than once
- *   concurrency  a second API with N worker loops and the real PulumiRunEngine on the test cluster:
+ *   concurrency  a second API with W worker loops (default N) and the real PulumiRunEngine on the test cluster:
  *                a warm-up run (the first of this commit: builds its image), one run alone, then N
  *                runs at once of the same commit (its image cached for all), all to READY; the wall
  *                time of the N ÷ (N × the run alone) is the ratio (target ≤ 0.5). Memory in flight is sampled
@@ -33,6 +33,8 @@ import { type Verdict, verdict, verdictFields } from "./verdict";
  */
 export interface ApiBenchOptions {
   readonly runs: number;
+  /** Worker loops for the concurrent runs; 0: one per run. */
+  readonly workers: number;
 }
 
 const round = (n: number) => Math.round(n * 100) / 100;
@@ -132,7 +134,10 @@ async function concurrency(api: BenchApi, repoUrl: string, runs: number) {
   }
 }
 
-export async function apiBench({ runs }: ApiBenchOptions): Promise<Record<string, number | boolean>> {
+export async function apiBench({
+  runs,
+  workers,
+}: ApiBenchOptions): Promise<Record<string, number | boolean>> {
   const env = useTestEnvironment();
   // The machine is shared: its load says how much the latencies below are worth.
   const loadAtStart = os.loadavg()[0]!;
@@ -239,15 +244,16 @@ export async function apiBench({ runs }: ApiBenchOptions): Promise<Record<string
       ...verdictFields(verdicts),
     };
     if (runs === 0) return figures;
-    // Real runs, N worker loops.
-    const api = await startApi(env, realEngine(env, runs), runs);
+    // Real runs, W worker loops.
+    const loops = workers || runs;
+    const api = await startApi(env, realEngine(env, loops), loops);
     let deployed: Awaited<ReturnType<typeof concurrency>>;
     try {
       deployed = await concurrency(api, git.url(served), runs);
     } finally {
       await api.stop();
     }
-    return { ...figures, ...deployed };
+    return { ...figures, workers: loops, ...deployed };
   } finally {
     await git.close();
     fs.rmSync(reposRoot, { recursive: true, force: true });

@@ -4,7 +4,7 @@ import { platformBench } from "./platform-bench";
 import { runBench } from "./run-bench";
 
 /**
- * `npm run bench -- <name> [--repetitions N] [--runs N]`: prints a line per step, then the figures;
+ * `npm run bench -- <name> [--repetitions N] [--runs N] [--workers N]`: prints a line per step, then the figures;
  * the last line is one JSON object of them, for scripts.
  */
 interface BenchArgs {
@@ -12,6 +12,8 @@ interface BenchArgs {
   readonly repetitions: number;
   /** Runs in flight at once in the `api` bench (0: none). */
   readonly runs: number;
+  /** Worker loops of the `api` bench's concurrency part (0: one per run). */
+  readonly workers: number;
 }
 
 const BENCHES: Record<string, (args: BenchArgs) => Promise<Record<string, number | boolean>>> = {
@@ -37,6 +39,7 @@ async function main() {
     repetitions: integerFlag(rest, "--repetitions", 5),
     // 0: the api bench leaves out its concurrent runs.
     runs: integerFlag(rest, "--runs", 16, 0),
+    workers: integerFlag(rest, "--workers", 0, 0),
   });
   console.log(JSON.stringify({ bench: name, ...figures }));
 }
