@@ -74,7 +74,7 @@ export async function bringUp(options: BringUpOptions): Promise<BroughtUp> {
   // kind as built here, kind and its docker wrapper before them, for every run's `kind load`.
   const tools: Record<string, string> = builtin
     ? {
-        PATH: joinPath(...(here?.toolFolders ?? []), builtin.env.PATH ?? "", process.env.PATH ?? ""),
+        PATH: joinPath(here?.cliEnvironment.PATH ?? "", builtin.env.PATH ?? "", process.env.PATH ?? ""),
         DOCKER_HOST: builtin.env.DOCKER_HOST ?? "",
         DOCKER_BUILDKIT: builtin.env.DOCKER_BUILDKIT ?? "",
         PULUMI_AUTOMATION_API_SKIP_VERSION_CHECK: "true",
@@ -138,22 +138,18 @@ export async function bringUp(options: BringUpOptions): Promise<BroughtUp> {
   // left in this process's own environment.
   const server = await start({ config: loadConfig({ ...process.env, ...apiEnv }) });
 
+  // A restart finds what an earlier `up` started already running: it is still `up`'s.
+  const earlier = readInstance(home)?.cluster;
   const record: InstanceRecord = {
     url: server.url,
     pid: process.pid,
     startedAt: new Date().toISOString(),
     cluster: {
       provider,
-      // A restart finds the cluster an earlier `up` started already running: it is still `up`'s.
-      createdByUp:
-        provider === "kind" ||
-        (builtin?.startedByUp ?? false) ||
-        (readInstance(home)?.cluster.createdByUp ?? false),
+      createdByUp: provider === "kind" || (builtin?.startedByUp ?? false) || (earlier?.createdByUp ?? false),
       // kind as built here: the test environment `up` started for its Docker engine is `down`'s to stop.
       testEnvironmentStartedByUp:
-        kindHere &&
-        ((builtin?.startedByUp ?? false) ||
-          (readInstance(home)?.cluster.testEnvironmentStartedByUp ?? false)),
+        kindHere && ((builtin?.startedByUp ?? false) || (earlier?.testEnvironmentStartedByUp ?? false)),
       kubeconfig: kubeconfigPath,
       context: provider === "builtin" ? builtin!.env.KUBE_CONTEXT : outputs.context,
     },

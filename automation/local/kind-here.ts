@@ -2,7 +2,7 @@ import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { builtinVersion, standinImages } from "./platform-config";
+import { builtinVersion } from "./platform-config";
 import { runStreaming } from "./run-script";
 
 /**
@@ -13,14 +13,13 @@ import { runStreaming } from "./run-script";
  * `builtin-cluster/kind/` makes the node image and the `docker` wrapper that kind runs through.
  */
 export interface KindHere {
-  /** For the kind CLI: the folders that come first on its PATH, and Docker's variables. */
+  /**
+   * For the kind CLI: the folders that come first on its PATH (kind's, the docker wrapper's; every
+   * later `kind load` of a run needs them too), and Docker's variables.
+   */
   readonly cliEnvironment: Readonly<Record<string, string>>;
-  /** The folders `kind` (and the docker wrapper) live in, for every later `kind load` of a run. */
-  readonly toolFolders: readonly string[];
   /** The node image made here. */
   readonly nodeImage: string;
-  /** The services' stand-in images: loaded into the nodes, since nothing can be pulled. */
-  readonly serviceImages: Readonly<Record<string, string>>;
 }
 
 /** Where `npm run setup` leaves its builds (`builtin-cluster/lib.sh`). */
@@ -86,7 +85,6 @@ export async function prepareKindHere(
     onLine,
     env: { ...process.env, DOCKER_HOST: dockerHost },
   });
-  const images = standinImages();
   return {
     cliEnvironment: {
       ...(toolFolders.length > 0 ? { PATH: toolFolders.join(":") } : {}),
@@ -97,8 +95,6 @@ export async function prepareKindHere(
       // The default bridge: kind's own network would need a DNS the wrapper cannot give unprivileged nodes.
       ...(wrapper ? { KIND_EXPERIMENTAL_DOCKER_NETWORK: "bridge" } : {}),
     },
-    toolFolders,
     nodeImage: `reporunner/kind-node:v${builtinVersion("KUBERNETES_VERSION")}`,
-    serviceImages: images,
   };
 }

@@ -62,10 +62,11 @@ export function platformConfig(target: PlatformTarget): ConfigMap {
           provider: "kind",
           nodeImage: here.nodeImage,
           cliEnvironment: here.cliEnvironment,
-          preloadImages: Object.values(here.serviceImages),
+          // Nothing can be pulled: every service's stand-in goes into the nodes first.
+          preloadImages: Object.values(standinImages()),
         }),
       },
-      "reporunner:services": servicesOn(here.serviceImages),
+      "reporunner:services": servicesOn(standinImages()),
     };
   }
   const builtin = target.env;

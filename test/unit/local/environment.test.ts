@@ -8,7 +8,7 @@ import { engineOptionsFromEnv } from "../../../automation/engine/engine-config";
 import { apiEnvironment, imageLoadSpec, pulumiEnvironment } from "../../../automation/local/api-environment";
 import { readOrCreateSecret } from "../../../automation/local/home";
 import { privilegedContainersWork } from "../../../automation/local/kind-here";
-import { platformConfig, standinImages } from "../../../automation/local/platform-config";
+import { platformConfig } from "../../../automation/local/platform-config";
 import { parsePlatformConfig } from "../../../stacks/config";
 
 const home = () => fs.mkdtempSync(path.join(os.tmpdir(), "reporunner-home-"));
@@ -107,9 +107,7 @@ describe("the platform on kind as built here", () => {
         DOCKER_HOST: "unix:///d.sock",
         KIND_EXPERIMENTAL_DOCKER_NETWORK: "bridge",
       },
-      toolFolders: ["/w/bin", "/k/bin"],
       nodeImage: "reporunner/kind-node:v1.34.4",
-      serviceImages: standinImages(),
     };
     const config = platformConfig({ provider: "kind", here });
     const parsed = parsePlatformConfig(
