@@ -1,11 +1,9 @@
-import { execFile } from "node:child_process";
-import { createServer } from "node:http";
-import type { AddressInfo } from "node:net";
+import { execFile, spawn } from "node:child_process";
 
 /**
- * autocannon in a child process: the API runs in this process, and a load generator on the same
- * event loop would queue behind the requests it measures. Latencies are autocannon's (milliseconds,
- * 2xx responses only, corrected for coordinated omission when a rate is set).
+ * autocannon in a child process of its own, so that it shares no event loop with the bench or with
+ * the server it measures. Latencies are autocannon's (milliseconds, 2xx responses only, corrected for
+ * coordinated omission when a rate is set).
  */
 export interface LoadOptions {
   readonly url: string;
@@ -17,6 +15,11 @@ export interface LoadOptions {
   readonly ratePerSecond: number;
   readonly connections: number;
   readonly durationSeconds: number;
+  /**
+   * The same load for this long first, not counted: the server's JIT, caches and connection pools
+   * warm up, so the measured seconds are its steady state and not its first seconds.
+   */
+  readonly warmUpSeconds?: number;
 }
 
 export interface LoadResult {
@@ -72,48 +75,63 @@ export async function load(options: LoadOptions): Promise<LoadResult> {
 }
 
 /**
- * The same load against a bare `node:http` server in this process answering `{}`: what the machine,
- * loopback and autocannon cost before the API does anything.
+ * The server of the floor: a bare `node:http` server answering `{}`, alone in a plain node process
+ * like the API it is compared with (`bin/api.js`). Prints its port.
+ */
+const BARE_SERVER = `
+const server = require("node:http").createServer((request, response) => {
+  request.resume();
+  request.on("end", () => response.writeHead(200, { "content-type": "application/json" }).end("{}"));
+});
+server.listen(0, "127.0.0.1", () => console.log(server.address().port));
+`;
+
+/**
+ * The same load against the bare server: what the machine, loopback and autocannon cost before the
+ * API does anything.
  */
 export async function loopbackFloor(options: Omit<LoadOptions, "url" | "headers">): Promise<LoadResult> {
-  const server = createServer((request, response) => {
-    request.resume();
-    request.on("end", () => response.writeHead(200, { "content-type": "application/json" }).end("{}"));
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const server = spawn(process.execPath, ["-e", BARE_SERVER], { stdio: ["ignore", "pipe", "inherit"] });
+  const exited = new Promise((r) => server.once("exit", r));
   try {
-    const { port } = server.address() as AddressInfo;
+    const port = await new Promise<string>((resolve, reject) => {
+      server.once("exit", (code) => reject(new Error(`the bare server exited (${code})`)));
+      server.stdout.once("data", (d: Buffer) => resolve(d.toString().trim()));
+    });
     return await load({ ...options, url: `http://127.0.0.1:${port}/`, headers: {} });
   } finally {
-    server.closeAllConnections();
-    await new Promise((resolve) => server.close(resolve));
+    server.kill("SIGTERM");
+    await exited;
   }
 }
 
 async function child(options: LoadOptions): Promise<LoadResult> {
   const autocannon = require("autocannon") as Autocannon;
   let sent = 0;
-  const result = await autocannon({
-    url: options.url,
-    method: options.method ?? "GET",
-    headers: options.headers,
-    body: options.body,
-    connections: options.connections,
-    overallRate: options.ratePerSecond,
-    duration: options.durationSeconds,
-    ...(options.idempotencyKeys
-      ? {
-          requests: [
-            {
-              setupRequest: (request) => ({
-                ...request,
-                headers: { ...request.headers, "idempotency-key": `bench-${process.pid}-${sent++}` },
-              }),
-            },
-          ],
-        }
-      : {}),
-  });
+  const run = (duration: number) =>
+    autocannon({
+      url: options.url,
+      method: options.method ?? "GET",
+      headers: options.headers,
+      body: options.body,
+      connections: options.connections,
+      overallRate: options.ratePerSecond,
+      duration,
+      ...(options.idempotencyKeys
+        ? {
+            requests: [
+              {
+                setupRequest: (request) => ({
+                  ...request,
+                  headers: { ...request.headers, "idempotency-key": `bench-${process.pid}-${sent++}` },
+                }),
+              },
+            ],
+          }
+        : {}),
+    });
+  if (options.warmUpSeconds) await run(options.warmUpSeconds);
+  const result = await run(options.durationSeconds);
   return {
     requests: result.requests.total,
     ok: result["2xx"],

@@ -16,7 +16,7 @@ interface BenchArgs {
   readonly workers: number;
 }
 
-const BENCHES: Record<string, (args: BenchArgs) => Promise<Record<string, number | boolean>>> = {
+const BENCHES: Record<string, (args: BenchArgs) => Promise<Record<string, number | boolean | number[]>>> = {
   run: ({ repetitions }) => runBench(repetitions),
   api: apiBench,
   platform: ({ repetitions }) => platformBench(repetitions),
