@@ -20,6 +20,12 @@ export interface RunView {
   readonly localUrls?: Readonly<Record<string, string>> | readonly string[];
   readonly createdAt: string;
   readonly expiresAt?: string;
+  /** The run's state changes, oldest first. */
+  readonly history?: readonly {
+    readonly from: RunState | null;
+    readonly to: RunState;
+    readonly at: string;
+  }[];
   /** The run's trace, when the API traces runs; its page in the Jaeger UI, when one is configured. */
   readonly traceId?: string | null;
   readonly traceUrl?: string | null;

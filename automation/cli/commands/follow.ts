@@ -9,6 +9,7 @@ import { resolveApiTarget } from "../api-target";
 import { addApiOptions, type ApiFlags, commandAction } from "../command-action";
 import { followRun, FollowInterrupted, type ReconnectPolicy } from "../follow-events";
 import { type CliIO, EXIT, processIO } from "../io";
+import { awaitLocalUrls, type LocalUrlsWait, type LocalUrlsWaitOptions } from "../local-urls-wait";
 import { runId } from "../option-parsers";
 import { Progress } from "../progress";
 
@@ -40,17 +41,19 @@ Example:
   );
 }
 
-/** Options of a watch; `reconnect` lets tests shorten the waits. */
+/** Options of a watch; `reconnect` and `localUrls` let tests shorten the waits. */
 export interface WatchOptions {
   readonly json: boolean;
   /** The command name for the failure line (`reporunner run: ...`). */
   readonly command: string;
   readonly reconnect?: Partial<ReconnectPolicy>;
+  readonly localUrls?: LocalUrlsWaitOptions;
 }
 
 /**
  * Follows the run to a settled state with progress on stderr, then reports it: READY → preview URLs
- * on stdout, exit 0; anything else → its reason on stderr, exit 1. Ctrl-C stops following only.
+ * on stdout (local ones too, given a few seconds to appear), exit 0; anything else → its reason on
+ * stderr, exit 1. Ctrl-C stops following only.
  */
 export async function watchRun(
   client: ApiClient,
@@ -61,9 +64,9 @@ export async function watchRun(
   const progress = new Progress(io);
   const interrupt = new AbortController();
   const release = (io.onInterrupt ?? processIO.onInterrupt!)(() => interrupt.abort());
-  let run: RunView;
+  let waited: LocalUrlsWait;
   try {
-    run = await followRun({
+    const settled = await followRun({
       client,
       runId: id,
       until: (status) => SETTLED.includes(status),
@@ -71,6 +74,9 @@ export async function watchRun(
       signal: interrupt.signal,
       reconnect: options.reconnect,
     });
+    progress.done();
+    // From here Ctrl-C only cuts the wait short: the run is READY and is reported as it is.
+    waited = await awaitLocalUrls(client, settled, interrupt.signal, options.localUrls);
   } catch (error) {
     if (!(error instanceof FollowInterrupted)) throw error;
     progress.line(
@@ -81,7 +87,12 @@ export async function watchRun(
     release();
     progress.done();
   }
-  return reportRun(run, io, options);
+  if (waited.gaveUp) {
+    io.stderr(
+      `no local URLs yet: reporunner follow ${id} shows them once the API forwards the previews (REPORUNNER_LOCAL_PREVIEWS)\n`,
+    );
+  }
+  return reportRun(waited.run, io, options);
 }
 
 /** Prints a settled run: the JSON view, or its URLs / its reason. */

@@ -53,8 +53,9 @@ export function registerRunCommand(program: Command, io: CliIO, setExitCode: (co
   command.addHelpText(
     "after",
     `
-Progress goes to stderr; the preview URLs (or with --json the run) to stdout. Ctrl-C stops following,
-not the run. Exit: 0 READY, 1 the run failed (its reason is printed) or the API refused, 2 bad
+Progress goes to stderr; the preview URLs (or with --json the run) to stdout. The local URLs, which the
+API server writes just after READY, are given a few seconds to appear. Ctrl-C stops following, not
+the run. Exit: 0 READY, 1 the run failed (its reason is printed) or the API refused, 2 bad
 arguments, 3 API unreachable, 130 Ctrl-C.
 
 A local path runs its committed HEAD; --uncommitted runs a snapshot of the working tree instead

@@ -38,7 +38,7 @@ function states(stderr: string): string[] {
 }
 
 describe("reporunner run", () => {
-  it("follows a run to READY, shows its phases and output, prints the preview URL and exits 0", async () => {
+  it("follows a run to READY, shows its phases and output, prints the preview and local URLs and exits 0", async () => {
     const result = await reporunner(["run", REPO, "--ref", "main", "--env", "GREETING=hi", "--ttl", "600"], {
       env,
     });
@@ -46,11 +46,16 @@ describe("reporunner run", () => {
     const id = /^run ([a-z0-9]+) is READY/.exec(result.stdout)?.[1];
     expect(id).toBeDefined();
     expect(result.stdout).toContain(`preview app  http://localhost:30080/run-${id}/`);
+    // The API server's local previews write `localUrls` a moment after READY: the CLI waits for them.
+    const local = /^ {2}local {3}app {2}(http:\/\/localhost:\d+)$/m.exec(result.stdout)?.[1];
+    expect(local, result.stdout).toBeDefined();
     expect(result.stdout).toContain(`remove it: reporunner rm ${id}`);
+    expect(result.stderr).not.toContain("no local URLs");
     expect(states(result.stderr)).toEqual(["QUEUED", "CLONING", "BUILDING", "DEPLOYING", "READY"]);
     expect(result.stderr).toContain(`building ${id}`);
     const run = (await h.call("GET", `/runs/${id}`)).body;
     expect(run).toMatchObject({ status: "READY", ref: "main", envKeys: ["GREETING"], ttl: 600 });
+    expect(run.localUrls).toEqual({ app: local });
   });
 
   it("--json prints the final run as the only thing on stdout", async () => {
@@ -59,6 +64,7 @@ describe("reporunner run", () => {
     const run = JSON.parse(result.stdout);
     expect(run).toMatchObject({ status: "READY", repoUrl: REPO, commitSha: h.engine.commit });
     expect(run.previewUrls.app).toBe(`http://localhost:30080/run-${run.id}/`);
+    expect(run.localUrls.app).toMatch(/^http:\/\/localhost:\d+$/);
   });
 
   it("exits 1 with the run's reason when it fails", async () => {
@@ -169,6 +175,27 @@ describe("reporunner run", () => {
       h.engine.defaultScript = {};
       await proxy.close();
     }
+  });
+});
+
+describe("reporunner run against an API that does not forward local previews", () => {
+  let off: Harness;
+  beforeAll(async () => {
+    off = await startHarness({ REPORUNNER_LOCAL_PREVIEWS: "false" });
+  });
+  afterAll(async () => {
+    await off?.close();
+  });
+
+  it("prints the preview URL, says no local URL came and exits 0", async () => {
+    const result = await reporunner(["run", REPO], {
+      env: { REPORUNNER_URL: off.server.url, REPORUNNER_TOKEN: TOKENS.alice },
+    });
+    expect(result.code).toBe(0);
+    const id = /^run ([a-z0-9]+) is READY/.exec(result.stdout)?.[1];
+    expect(result.stdout).toContain(`preview app  http://localhost:30080/run-${id}/`);
+    expect(result.stdout).not.toMatch(/^ {2}local /m);
+    expect(result.stderr).toContain(`no local URLs yet: reporunner follow ${id} shows them`);
   });
 });
 
