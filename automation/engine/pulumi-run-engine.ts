@@ -39,6 +39,7 @@ import { readNamespaceBlockers } from "./namespace-blockers";
 import { resumeRunWorkloads, stopRunWorkloads } from "./failed-run";
 import { watchRollout } from "./rollout-watch";
 import { workspaceBackend } from "./workspace-backend";
+import { PassphraseStackConfig, runStacksPassphrase } from "./passphrase-stack-config";
 import { ProgramHostPool } from "./program-host/program-host-pool";
 import { inSpan, traced } from "../tracing/spans";
 import { tracedUpdate } from "./update-spans";
@@ -100,8 +101,13 @@ const stackName = (runId: string) => `run-${runId}`;
  */
 export class PulumiRunEngine implements RunEngine {
   private workspace?: Promise<LocalWorkspace>;
+  /** Writes run stacks' config without a CLI call, when their secrets provider is the passphrase. */
+  private readonly passphraseConfig: PassphraseStackConfig | undefined;
 
-  constructor(private readonly options: PulumiRunEngineOptions) {}
+  constructor(private readonly options: PulumiRunEngineOptions) {
+    const passphrase = runStacksPassphrase(workspaceBackend(options.pulumiEnv), options.pulumiEnv);
+    this.passphraseConfig = passphrase === undefined ? undefined : new PassphraseStackConfig(passphrase);
+  }
 
   /**
    * Deploys the run. The run's environment values are secrets: every line of output and every failure
@@ -157,25 +163,30 @@ export class PulumiRunEngine implements RunEngine {
     const { target } = this.options;
     const stack = await traced("stack config", async () => {
       const workspace = await this.getWorkspace();
-      const stack = await createOrSelectStack(workspace, stackName(request.runId));
+      const name = stackName(request.runId);
       const registryCredentials = await this.registryCredentials();
-      // One call for all config: each separate call decrypts and rewrites the file (pulumi/pulumi#5453).
-      await stack.setAllConfig(
-        runStackConfig(
-          {
-            runId: request.runId,
-            sourceDir,
-            commitSha,
-            mode: request.mode,
-            previewPort: request.previewPort,
-            previewHost: target.previewHost ?? "localhost",
-            previewBaseUrl: target.previewBaseUrl,
-            imageLoader: target.imageLoader,
-            kubeContext: target.kubeContext,
-          },
-          { kubeconfig: target.kubeconfig, env: request.env, registryCredentials },
-        ),
+      const config = runStackConfig(
+        {
+          runId: request.runId,
+          sourceDir,
+          commitSha,
+          mode: request.mode,
+          previewPort: request.previewPort,
+          previewHost: target.previewHost ?? "localhost",
+          previewBaseUrl: target.previewBaseUrl,
+          imageLoader: target.imageLoader,
+          kubeContext: target.kubeContext,
+        },
+        { kubeconfig: target.kubeconfig, env: request.env, registryCredentials },
       );
+      if (this.passphraseConfig) {
+        // Written before `stack init`, which keeps the salt and the values it finds.
+        await this.passphraseConfig.write(workspace, name, config);
+        return createOrSelectStack(workspace, name);
+      }
+      const stack = await createOrSelectStack(workspace, name);
+      // One call for all config: each separate call decrypts and rewrites the file (pulumi/pulumi#5453).
+      await stack.setAllConfig(config);
       return stack;
     });
 
