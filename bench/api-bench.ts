@@ -3,11 +3,12 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { serveGitOverHttp } from "../test/integration/support/git-http-server";
 import { FIXTURES, gitRepositoryFrom, useTestEnvironment } from "../test/integration/support/testenv";
-import { type BenchApi, enteredAt, realEngine, startApi, waitFor } from "./api-harness";
+import { concurrency } from "./api-concurrency";
+import { realEngine, startApi } from "./api-harness";
 import { GET_RATE, latencyPhases, POST_RATE, ROUNDS } from "./api-latency";
 import { idleApiRssMiB } from "./api-process";
 import { cliBench } from "./cli-bench";
-import { ownRssMiB, sampleTreeRss, treeRss } from "./process-rss";
+import { ownRssMiB } from "./process-rss";
 import { type Verdict, verdict, verdictFields } from "./verdict";
 
 /**
@@ -27,13 +28,9 @@ import { type Verdict, verdict, verdictFields } from "./verdict";
  *                no worker runs, so the runs stay QUEUED, and the databases are dropped afterwards.
  *                Over FerretDB on PostgreSQL (the target's figure), then one round over FerretDB on SQLite
  *                (what the tests use): SQLite serialises every write, and a POST writes more than once
- *   concurrency  a second API with W worker loops (default N) and the real PulumiRunEngine on the test cluster:
- *                a warm-up run (the first of this commit: builds its image), one run alone, then N
- *                runs at once of the same commit (its image cached for all), all to READY; the wall
- *                time of the N ÷ (N × the run alone) is the ratio (target ≤ 0.5). Memory in flight is sampled
- *                every second as this process + its descendants (pulumi CLIs, language hosts,
- *                providers, git, kubectl; Redis and FerretDB left out), less the same before the
- *                runs, ÷ N. Image builds happen in dockerd, which is not counted.
+ *   concurrency  a second API with W worker loops (default N) and the real engine on the test cluster:
+ *                N runs of one commit at once against the median run alone (target ratio ≤ 0.5), and the
+ *                memory each run in flight adds (target ≤ 250 MiB); see api-concurrency.ts
  * The machine is shared: the figures are noisy.
  */
 export interface ApiBenchOptions {
@@ -43,59 +40,6 @@ export interface ApiBenchOptions {
 }
 
 const round = (n: number) => Math.round(n * 100) / 100;
-const seconds = (ms: number) => Math.round(ms) / 1000;
-
-async function concurrency(api: BenchApi, repoUrl: string, runs: number) {
-  const ids: string[] = [];
-  const deploy = async () => {
-    const created = await api.call("POST", "/runs", { repoUrl, ref: "main" });
-    if (created.status !== 202) throw new Error(`POST /runs answered ${created.status}`);
-    ids.push(created.body.id);
-    const run = await waitFor(api, created.body.id, "READY", 900_000);
-    return { run, ms: enteredAt(run, "READY") - Date.parse(run.createdAt) };
-  };
-  try {
-    const warm = await deploy();
-    console.log(`warm-up run (the first of this commit: builds its image): READY in ${seconds(warm.ms)} s`);
-    const single = await deploy();
-    console.log(`one run alone (image cached): READY in ${seconds(single.ms)} s`);
-    const before = treeRss();
-    const stopSampling = sampleTreeRss();
-    const batch = await Promise.all(Array.from({ length: runs }, deploy));
-    const peak = stopSampling();
-    const first = Math.min(...batch.map((b) => Date.parse(b.run.createdAt)));
-    const last = Math.max(...batch.map((b) => enteredAt(b.run, "READY")));
-    const totalMs = last - first;
-    const ratio = round(totalMs / (runs * single.ms));
-    const perRun = Math.round((peak.peakMiB - before.mib) / runs);
-    console.log(
-      `${runs} runs at once: all READY in ${seconds(totalMs)} s, ratio ${ratio} (target ≤ 0.5); slowest single ${seconds(Math.max(...batch.map((b) => b.ms)))} s`,
-    );
-    console.log(
-      `RSS: ${before.mib} MiB before, peak ${peak.peakMiB} MiB with ${peak.peakDescendants} child processes in flight → ${perRun} MiB per run in flight`,
-    );
-    return {
-      warmUpRunSeconds: seconds(warm.ms),
-      singleRunSeconds: seconds(single.ms),
-      concurrentTotalSeconds: seconds(totalMs),
-      concurrencyRatio: ratio,
-      rssBeforeRunsMiB: before.mib,
-      rssPeakInFlightMiB: peak.peakMiB,
-      rssPerRunInFlightMiB: perRun,
-      peakChildProcesses: peak.peakDescendants,
-    };
-  } finally {
-    // Whatever happened, leave nothing in the shared cluster.
-    const destroy = Date.now();
-    await Promise.all(ids.map((id) => api.call("DELETE", `/runs/${id}`)));
-    const results = await Promise.allSettled(ids.map((id) => waitFor(api, id, "DESTROYED", 900_000)));
-    const failed = results.filter((r) => r.status === "rejected");
-    console.log(
-      `DELETE ${ids.length} runs: ${ids.length - failed.length} DESTROYED in ${seconds(Date.now() - destroy)} s`,
-    );
-    for (const f of failed) console.log(`  ${(f as PromiseRejectedResult).reason}`);
-  }
-}
 
 export async function apiBench({
   runs,
@@ -199,11 +143,11 @@ export async function apiBench({
     const api = await startApi(env, realEngine(env, loops), loops);
     let deployed: Awaited<ReturnType<typeof concurrency>>;
     try {
-      deployed = await concurrency(api, git.url(served), runs);
+      deployed = await concurrency(api, git.url(served), runs, loops);
     } finally {
       await api.stop();
     }
-    return { ...figures, workers: loops, ...deployed };
+    return { ...figures, ...deployed.figures, ...verdictFields(deployed.verdicts) };
   } finally {
     await git.close();
     fs.rmSync(reposRoot, { recursive: true, force: true });

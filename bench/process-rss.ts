@@ -1,9 +1,12 @@
 import * as fs from "node:fs";
 
 /**
- * Resident memory of this process and of every process it started, read from /proc (Linux only).
- * Summing RSS counts pages shared between processes (the node binary of several language hosts)
- * once per process, so a sum overstates what the machine really spends.
+ * Resident memory of this process and of every process it started, read from /proc (Linux only), two
+ * ways. Summing RSS counts a page shared between processes once per process: the text of the Pulumi
+ * CLI (~100 MiB resident at `pulumi version`) and of each provider plugin is counted again for every
+ * concurrent update, so the sum overstates what the machine spends. PSS (proportional set size, from
+ * `smaps_rollup`) splits each shared page among the processes that map it: its sum is what the tree
+ * really holds, and what the per-run verdicts are taken on.
  */
 const PAGE_BYTES = 4096;
 const MIB = 1024 * 1024;
@@ -36,12 +39,30 @@ function readProcs(): Map<number, Proc> {
   return procs;
 }
 
+/** A process's PSS in bytes (0 once it has exited). */
+function pssBytes(pid: number): number {
+  try {
+    const rollup = fs.readFileSync(`/proc/${pid}/smaps_rollup`, "utf8");
+    return Number(/^Pss:\s+(\d+) kB/m.exec(rollup)?.[1] ?? 0) * 1024;
+  } catch {
+    return 0;
+  }
+}
+
+/** A process tree's memory: the sum of its RSS and of its PSS (MiB), and how many descendants. */
+export interface TreeMemory {
+  readonly mib: number;
+  readonly pssMib: number;
+  readonly descendants: number;
+}
+
 /** This process's RSS plus its descendants' (less Redis and FerretDB), in MiB, and how many descendants. */
-export function treeRss(root = process.pid): { mib: number; descendants: number } {
+export function treeRss(root = process.pid): TreeMemory {
   const procs = readProcs();
   const children = new Map<number, number[]>();
   for (const [pid, proc] of procs) children.set(proc.ppid, [...(children.get(proc.ppid) ?? []), pid]);
   let bytes = root === process.pid ? process.memoryUsage().rss : (procs.get(root)?.rssBytes ?? 0);
+  let pss = pssBytes(root);
   let descendants = 0;
   const stack = [...(children.get(root) ?? [])];
   while (stack.length > 0) {
@@ -49,10 +70,11 @@ export function treeRss(root = process.pid): { mib: number; descendants: number 
     const proc = procs.get(pid)!;
     if (SERVICES.has(proc.comm)) continue;
     bytes += proc.rssBytes;
+    pss += pssBytes(pid);
     descendants++;
     stack.push(...(children.get(pid) ?? []));
   }
-  return { mib: Math.round(bytes / MIB), descendants };
+  return { mib: Math.round(bytes / MIB), pssMib: Math.round(pss / MIB), descendants };
 }
 
 /** This process's RSS alone, in MiB. */
@@ -60,13 +82,22 @@ export function ownRssMiB(): number {
   return Math.round(process.memoryUsage().rss / MIB);
 }
 
-/** Samples `treeRss` every `intervalMs` until stopped; returns the peak seen. */
-export function sampleTreeRss(intervalMs = 1_000): () => { peakMiB: number; peakDescendants: number } {
+/** The peaks `sampleTreeRss` saw, each on its own (they need not come from the same sample). */
+export interface TreePeaks {
+  readonly peakMiB: number;
+  readonly peakPssMiB: number;
+  readonly peakDescendants: number;
+}
+
+/** Samples `treeRss` every `intervalMs` until stopped; returns the peaks seen. */
+export function sampleTreeRss(intervalMs = 1_000): () => TreePeaks {
   let peakMiB = 0;
+  let peakPssMiB = 0;
   let peakDescendants = 0;
   const sample = () => {
     const now = treeRss();
     peakMiB = Math.max(peakMiB, now.mib);
+    peakPssMiB = Math.max(peakPssMiB, now.pssMib);
     peakDescendants = Math.max(peakDescendants, now.descendants);
   };
   sample();
@@ -74,6 +105,6 @@ export function sampleTreeRss(intervalMs = 1_000): () => { peakMiB: number; peak
   return () => {
     clearInterval(timer);
     sample();
-    return { peakMiB, peakDescendants };
+    return { peakMiB, peakPssMiB, peakDescendants };
   };
 }
