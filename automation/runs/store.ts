@@ -22,6 +22,14 @@ export interface IdempotencyMark {
   readonly requestHash: string;
 }
 
+/** A key as the `idempotency` collection kept it (`_id`: the key's digest, as `idempotencyKeyDigest`). */
+interface LegacyKeyRecord {
+  _id: string;
+  runId: string;
+  requestHash: string;
+  createdAt: Date;
+}
+
 /** A stored record plus its write counter (the compare-and-set's second half). */
 export type StoredRun = RunRecord & { version: number; idempotency?: IdempotencyMark };
 
@@ -142,7 +150,32 @@ export class RunStore {
         { "idempotency.key": 1 },
         { name: "idempotency_key", unique: true, sparse: true },
       );
+      await this.adoptLegacyKeys();
     });
+  }
+
+  /**
+   * The keys of the `idempotency` collection, where they were kept until they moved onto the runs:
+   * each of the last IDEMPOTENCY_TTL_MS goes onto its run (if it has none), then the collection is
+   * dropped, so a client's retry that spans the upgrade still gets its run, not a second one.
+   */
+  private async adoptLegacyKeys(): Promise<void> {
+    const found = await this.db.listCollections({ name: "idempotency" }, { nameOnly: true }).toArray();
+    if (found.length === 0) return;
+    const legacy = this.db.collection<LegacyKeyRecord>("idempotency");
+    const since = new Date(this.now().getTime() - IDEMPOTENCY_TTL_MS);
+    for await (const { _id: key, runId, requestHash } of legacy.find({ createdAt: { $gte: since } })) {
+      await this.runs
+        .updateOne(
+          { _id: runId, idempotency: { $exists: false } },
+          { $set: { idempotency: { key, requestHash } }, $inc: { version: 1 } },
+        )
+        .catch((err: unknown) => {
+          // Another instance adopted it first: the key is on a run already.
+          if (!(err instanceof MongoServerError) || err.code !== DUPLICATE_KEY) throw err;
+        });
+    }
+    await legacy.drop().catch(() => undefined); // another instance dropped it first
   }
 
   private async applyValidator(): Promise<boolean> {

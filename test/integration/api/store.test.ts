@@ -166,6 +166,37 @@ describe("RunStore", () => {
     expect(kept?.idempotency).toBeUndefined();
   });
 
+  it("adopts the keys of the old idempotency collection at start: a retry across the upgrade gets its run", async () => {
+    const db = client.db();
+    const before = await store.insert(record({ owner: "erin" }));
+    const stale = await store.insert(record({ owner: "erin" }));
+    const key = (k: string) => store.idempotencyKeyDigest("erin", k);
+    await db
+      .collection<{ _id: string; owner: string; runId: string; requestHash: string; createdAt: Date }>(
+        "idempotency",
+      )
+      .insertMany([
+        { _id: key("retried"), owner: "erin", runId: before._id, requestHash: "h1", createdAt: new Date() },
+        {
+          _id: key("old"),
+          owner: "erin",
+          runId: stale._id,
+          requestHash: "h1",
+          createdAt: new Date(Date.now() - 25 * 3600_000),
+        },
+      ]);
+    // What an API of this version does when it starts on that database.
+    await new RunStore(db, pino({ level: "silent" })).init();
+    expect(
+      await store.insertWithKey(record({ owner: "erin" }), { key: key("retried"), requestHash: "h1" }),
+    ).toMatchObject({
+      earlier: { _id: before._id, idempotency: { requestHash: "h1" } },
+    });
+    // A key older than a day is not adopted; the collection is gone.
+    expect((await store.get(stale._id))?.idempotency).toBeUndefined();
+    expect(await db.listCollections({ name: "idempotency" }).toArray()).toEqual([]);
+  });
+
   it("pages an owner's runs newest first with a cursor and a status filter", async () => {
     for (let i = 0; i < 5; i++)
       await store.insert(record({ owner: "pager", status: i % 2 ? "READY" : "QUEUED" }));
