@@ -21,6 +21,13 @@ const list = z.string().transform((s) =>
 );
 
 /**
+ * Worker loops of an API: 16 runs at once finished soonest and steadiest with 3 loops on 2 cores
+ * (npm run bench -- api --runs 16 --workers W: 27.3 and 27.8 s, against 30.3 and 42.1 s with 2;
+ * 30.7 s with 3 against 32.5 s with 4 on a later day).
+ */
+export const DEFAULT_WORKERS = 3;
+
+/**
  * Every variable the service reads, with its default, and the engine's (`ENGINE_ENV`). Documented in
  * the README ("Configuration of the Run API").
  */
@@ -32,9 +39,7 @@ const envSchema = ENGINE_ENV.extend({
   REPORUNNER_REDIS_URL: z.string().startsWith("redis").default("redis://127.0.0.1:6379"),
   REPORUNNER_TOKENS: z.string().default(""),
   REPORUNNER_TOKENS_FILE: z.string().optional(),
-  // 3: 16 runs at once finished soonest and steadiest with 3 loops on 2 cores (npm run bench -- api
-  // --runs 16 --workers W: 27.3 and 27.8 s, against 30.3 and 42.1 s with 2; 4 and more no better).
-  REPORUNNER_WORKERS: int(0, 64).default(3),
+  REPORUNNER_WORKERS: int(0, 64).default(DEFAULT_WORKERS),
   REPORUNNER_VISIBILITY_TIMEOUT_MS: int(1000, 3_600_000).default(60_000),
   REPORUNNER_MAX_ATTEMPTS: int(1, 10).default(3),
   REPORUNNER_SHUTDOWN_GRACE_MS: int(0, 600_000).default(20_000),

@@ -3,6 +3,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { serveGitOverHttp } from "../test/integration/support/git-http-server";
 import { FIXTURES, gitRepositoryFrom, useTestEnvironment } from "../test/integration/support/testenv";
+import { DEFAULT_WORKERS } from "../automation/config";
 import { concurrency } from "./api-concurrency";
 import { realEngine, startApi } from "./api-harness";
 import { GET_RATE, latencyPhases, POST_RATE, ROUNDS } from "./api-latency";
@@ -28,7 +29,7 @@ import { type Verdict, verdict, verdictFields } from "./verdict";
  *                no worker runs, so the runs stay QUEUED, and the databases are dropped afterwards.
  *                Over FerretDB on PostgreSQL (the target's figure), then one round over FerretDB on SQLite
  *                (what the tests use): SQLite serialises every write, and a POST writes more than once
- *   concurrency  a second API with W worker loops (default N) and the real engine on the test cluster:
+ *   concurrency  a second API with W worker loops (default: the API's own, DEFAULT_WORKERS) and the real engine on the test cluster:
  *                N runs of one commit at once against the median run alone (target ratio ≤ 0.5), and the
  *                memory each run in flight adds (target ≤ 250 MiB); see api-concurrency.ts
  * The machine is shared: the figures are noisy.
@@ -139,7 +140,7 @@ export async function apiBench({
     };
     if (runs === 0) return figures;
     // Real runs, W worker loops.
-    const loops = workers || runs;
+    const loops = workers || DEFAULT_WORKERS;
     const api = await startApi(env, realEngine(env, loops), loops);
     let deployed: Awaited<ReturnType<typeof concurrency>>;
     try {

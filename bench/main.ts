@@ -12,7 +12,7 @@ interface BenchArgs {
   readonly repetitions: number;
   /** Runs in flight at once in the `api` bench (0: none). */
   readonly runs: number;
-  /** Worker loops of the `api` bench's concurrency part (0: one per run). */
+  /** Worker loops of the `api` bench's concurrency part (0: the API's default). */
   readonly workers: number;
 }
 
