@@ -57,7 +57,7 @@ export async function apiBench({
   const idle = await idleApiRssMiB(env);
   const apiRssIdleMiB = idle.api;
   console.log(
-    `RSS idle of the API process (npm run api: real engine, 2 worker loops): ${idle.api} MiB; with its ${idle.children} child processes (warm program hosts): ${idle.withChildren} MiB`,
+    `RSS idle of the API process (npm run api: real engine, ${DEFAULT_WORKERS} worker loops): ${idle.api} MiB; with its ${idle.children} child processes (warm program hosts): ${idle.withChildren} MiB`,
   );
   const reposRoot = fs.mkdtempSync(path.join(os.tmpdir(), "reporunner-bench-git-"));
   const git = await serveGitOverHttp(reposRoot);

@@ -23,6 +23,12 @@ const BENCHES: Record<string, (args: BenchArgs) => Promise<Record<string, number
   kind: ({ repetitions }) => kindBench(repetitions),
 };
 
+/**
+ * 3 for `run`: each of its repetitions takes ~90 s (six runs, two of them destroyed against a namespace
+ * deletion that takes 10 s), and `run` and `api` together stay under 10 minutes (5 took 443 s + 303 s).
+ */
+const DEFAULT_REPETITIONS: Record<string, number> = { run: 3 };
+
 function integerFlag(rest: string[], flag: string, fallback: number, min = 1): number {
   const at = rest.indexOf(flag);
   const value = at >= 0 ? Number(rest[at + 1]) : fallback;
@@ -36,7 +42,7 @@ async function main() {
   if (!bench)
     throw new Error(`unknown benchmark "${name}"; choose one of: ${Object.keys(BENCHES).join(", ")}`);
   const figures = await bench({
-    repetitions: integerFlag(rest, "--repetitions", 5),
+    repetitions: integerFlag(rest, "--repetitions", DEFAULT_REPETITIONS[name] ?? 5),
     // 0: the api bench leaves out its concurrent runs.
     runs: integerFlag(rest, "--runs", 16, 0),
     workers: integerFlag(rest, "--workers", 0, 0),
