@@ -19,12 +19,15 @@ export class PassphraseStackConfig {
 
   constructor(private readonly passphrase: string) {}
 
-  /** Writes `config` as the stack's settings, keeping the salt its file has (a retried run's). */
+  /**
+   * Writes `config` as the stack's settings, keeping the salt its file has (a retried run's); true
+   * when there was no file before.
+   */
   async write(
     workspace: Pick<LocalWorkspace, "stackSettings" | "saveStackSettings">,
     stackName: string,
     config: Readonly<Record<string, { value: string; secret?: boolean }>>,
-  ): Promise<void> {
+  ): Promise<boolean> {
     const earlier = await workspace.stackSettings(stackName).catch(() => undefined);
     const salt = earlier?.encryptionSalt ?? (await (this.ownSalt ??= this.newSalt()));
     const crypter = await this.crypterFor(salt);
@@ -36,6 +39,7 @@ export class PassphraseStackConfig {
       encryptionSalt: salt,
       config: Object.fromEntries(values),
     });
+    return earlier === undefined;
   }
 
   private async newSalt(): Promise<string> {

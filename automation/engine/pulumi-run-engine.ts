@@ -181,8 +181,14 @@ export class PulumiRunEngine implements RunEngine {
       );
       if (this.passphraseConfig) {
         // Written before `stack init`, which keeps the salt and the values it finds.
-        await this.passphraseConfig.write(workspace, name, config);
-        return createOrSelectStack(workspace, name);
+        const created = await this.passphraseConfig.write(workspace, name, config);
+        try {
+          return await createOrSelectStack(workspace, name);
+        } catch (error) {
+          // A new run whose stack could not be made leaves no settings file in the project's folder.
+          if (created) await fs.rm(path.join(workspace.workDir, `Pulumi.${name}.yaml`), { force: true });
+          throw error;
+        }
       }
       const stack = await createOrSelectStack(workspace, name);
       // One call for all config: each separate call decrypts and rewrites the file (pulumi/pulumi#5453).

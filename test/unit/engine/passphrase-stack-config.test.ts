@@ -48,10 +48,11 @@ function decrypt(passphrase: string, saltState: string, value: string): string {
 describe("PassphraseStackConfig", () => {
   it("writes plain values as they are and secrets as Pulumi's passphrase manager would", async () => {
     const workspace = settingsStore();
-    await new PassphraseStackConfig("correct horse").write(workspace, "run-a", {
+    const created = await new PassphraseStackConfig("correct horse").write(workspace, "run-a", {
       "reporunner:runId": { value: "a" },
       "reporunner:kubeconfig": { value: "apiVersion: v1", secret: true },
     });
+    expect(created).toBe(true);
     const written = workspace.files.get("run-a")!;
     const salt = written.encryptionSalt!;
     expect(salt).toMatch(/^v1:[A-Za-z0-9+/=]{12}:v1:/);
@@ -67,7 +68,7 @@ describe("PassphraseStackConfig", () => {
       "run-b": { encryptionSalt: CLI_SALT, config: { "p:k": { secure: CLI_SECURE_V } } },
     });
     const config = new PassphraseStackConfig("x");
-    await config.write(workspace, "run-b", { "p:k": { value: "w", secret: true } });
+    expect(await config.write(workspace, "run-b", { "p:k": { value: "w", secret: true } })).toBe(false);
     const written = workspace.files.get("run-b")!;
     expect(written.encryptionSalt).toBe(CLI_SALT);
     expect(decrypt("x", CLI_SALT, (written.config?.["p:k"] as { secure: string }).secure)).toBe("w");
