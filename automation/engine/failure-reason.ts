@@ -52,10 +52,30 @@ export function failureReason(diagnostics: readonly string[]): { reason: string;
     if (match) return { kind, reason: describe(match) };
   }
   const first = diagnostics.map((d) => d.trim()).find(Boolean);
+  const command = first && commandFailure(first);
+  if (command) return { kind: "deploy", reason: command };
   return {
     kind: "deploy",
     reason: first ? `the deployment failed: ${firstLine(first)}` : "the deployment failed",
   };
+}
+
+/**
+ * A Command's failure, as the command provider words it: `exit status N: running "<script>":` and
+ * then what the command printed. The script is the run's own plumbing; what it printed (a Docker
+ * daemon's refusal, a tool's error) is the cause a user can act on. Undefined for anything else, or
+ * when the command printed nothing.
+ */
+function commandFailure(diagnostic: string): string | undefined {
+  const [head = "", ...rest] = diagnostic.split("\n");
+  const status = /^(?:error: )?(exit status \d+): running "/.exec(head.trim());
+  if (!status) return undefined;
+  const printed = rest
+    .map((line) => line.trimEnd())
+    .filter((line) => line.trim() && !/^\s*(error: )?running "/i.test(line))
+    .slice(-BUILD_TAIL_LINES);
+  if (printed.length === 0) return undefined;
+  return `a command of the run failed (${status[1]}):\n${printed.join("\n")}`;
 }
 
 function firstLine(text: string): string {

@@ -57,4 +57,20 @@ describe("failureReason", () => {
       "the deployment failed: something unexpected",
     );
   });
+
+  it("gives what a failed command printed, not the script it ran (the command provider's wording)", () => {
+    const script = "for name in $(env | sed -n 's/=.*//p'); do\\n  case \"$name\" in PATH) ;; esac\\ndone";
+    const diagnostic = `exit status 1: running "${script}":\n\nError response from daemon: dockerfile parse error line 10: unknown instruction: APT-GET\n`;
+    expect(failureReason([diagnostic])).toEqual({
+      kind: "deploy",
+      reason:
+        "a command of the run failed (exit status 1):\nError response from daemon: dockerfile parse error line 10: unknown instruction: APT-GET",
+    });
+  });
+
+  it("keeps the script's first line when the command printed nothing", () => {
+    expect(failureReason(['exit status 2: running "true":\n\n']).reason).toBe(
+      'the deployment failed: exit status 2: running "true":',
+    );
+  });
 });
