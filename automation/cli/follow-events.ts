@@ -175,7 +175,8 @@ function describe(error: unknown): string {
   return cause?.code ?? (error instanceof Error ? error.message : String(error));
 }
 
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
+/** Waits `ms`, or less when `signal` aborts; never rejects. */
+export function sleep(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
     const timer = setTimeout(done, ms);
     function done() {

@@ -6,6 +6,7 @@
  * URLs can be expected: the run publishes a preview, shows no local URL yet and became READY moments ago.
  */
 import type { ApiClient, RunView } from "./api-client";
+import { sleep } from "./follow-events";
 
 /** How long after READY local URLs are worth waiting for: three passes of the server's loop. */
 export const LOCAL_URLS_WINDOW_MS = 6000;
@@ -69,16 +70,4 @@ export async function awaitLocalUrls(
 
 function hasLocalUrls(run: RunView): boolean {
   return Object.keys(run.localUrls ?? {}).length > 0;
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(done, ms);
-    function done() {
-      clearTimeout(timer);
-      signal.removeEventListener("abort", done);
-      resolve();
-    }
-    signal.addEventListener("abort", done, { once: true });
-  });
 }

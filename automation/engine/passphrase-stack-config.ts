@@ -1,5 +1,6 @@
 import { createCipheriv, createDecipheriv, pbkdf2, randomBytes } from "node:crypto";
 import * as fs from "node:fs";
+import * as path from "node:path";
 import type { LocalWorkspace } from "@pulumi/pulumi/automation";
 import type { WorkspaceBackend } from "./workspace-backend";
 
@@ -72,19 +73,22 @@ export class PassphraseStackConfig {
 /**
  * The passphrase, when the run stacks' secrets provider is Pulumi's passphrase one: named so, or left
  * to the default of a self-managed backend (`file://`, `s3://`). Undefined otherwise (Pulumi Cloud,
- * AWS KMS): those stacks get their config through `pulumi config set-all`.
+ * AWS KMS): those stacks get their config through `pulumi config set-all`. `cliDir`: the folder the
+ * CLI runs in (the workspace's).
  */
 export function runStacksPassphrase(
   backend: WorkspaceBackend,
   env: Readonly<Record<string, string | undefined>>,
+  cliDir = process.cwd(),
 ): string | undefined {
   const selfManaged = /^(file|s3):\/\//.test(backend.backendUrl ?? "");
   const passphraseProvider =
     backend.secretsProvider === "passphrase" || (backend.secretsProvider === undefined && selfManaged);
   if (!passphraseProvider) return undefined;
   if (env.PULUMI_CONFIG_PASSPHRASE !== undefined) return env.PULUMI_CONFIG_PASSPHRASE;
+  // Read as the CLI reads it: relative to the folder it runs in, surrounding white space trimmed.
   if (env.PULUMI_CONFIG_PASSPHRASE_FILE)
-    return fs.readFileSync(env.PULUMI_CONFIG_PASSPHRASE_FILE, "utf8").replace(/\r?\n$/, "");
+    return fs.readFileSync(path.resolve(cliDir, env.PULUMI_CONFIG_PASSPHRASE_FILE), "utf8").trim();
   return undefined;
 }
 

@@ -105,7 +105,11 @@ export class PulumiRunEngine implements RunEngine {
   private readonly passphraseConfig: PassphraseStackConfig | undefined;
 
   constructor(private readonly options: PulumiRunEngineOptions) {
-    const passphrase = runStacksPassphrase(workspaceBackend(options.pulumiEnv), options.pulumiEnv);
+    const passphrase = runStacksPassphrase(
+      workspaceBackend(options.pulumiEnv),
+      options.pulumiEnv,
+      options.projectDir,
+    );
     this.passphraseConfig = passphrase === undefined ? undefined : new PassphraseStackConfig(passphrase);
   }
 
